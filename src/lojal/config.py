@@ -1,0 +1,77 @@
+"""One settings root. Every setting can be given as an environment variable with the prefix
+``LOJAL_``; nested groups use a double underscore (``LOJAL_MAIL__HOST``). The most used ones
+have short aliases: ``LOJAL_DATABASE_URL``, ``LOJAL_SECRET_KEY``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("lojal", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'lojal.sqlite'}"
+
+
+class MailSettings(BaseModel):
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = True
+    sender: str = "Lojal <noreply@localhost>"
+
+
+class WorkerSettings(BaseModel):
+    poll_interval_seconds: float = 1.0
+    lease_seconds: int = 300
+    batch_size: int = 10
+    max_attempts: int = 8
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LOJAL_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    database_url: str = Field(default_factory=default_database_url)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secret_key: str = ""
+    """Signs session cookies and CSRF tokens. Empty: a random key is made and kept in data_dir."""
+    environment: str = "production"
+    log_level: str = "INFO"
+    log_json: bool = False
+    secure_cookies: bool = False
+    """Send session cookies only over HTTPS. Turn on behind TLS."""
+    default_timezone: str = "Europe/Oslo"
+    default_locale: str = "nb"
+    login_attempts_per_15_minutes: int = 10
+    api_page_size_max: int = 500
+    bulk_batch_size: int = 1000
+    mail: MailSettings = Field(default_factory=MailSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,30 @@
+"""Every ORM model, one file per aggregate. Importing this package registers them all."""
+
+from lojal.models.catalog import Product, ProductVariant
+from lojal.models.customer import Customer
+from lojal.models.event import CustomerEvent, DomainEvent
+from lojal.models.infrastructure import IdempotencyRecord, IdSequence, LoginAttempt
+from lojal.models.job import Job, PeriodicSchedule
+from lojal.models.order import Order, OrderLine, Refund, RefundLine
+from lojal.models.shop import AdminUser, ApiKey, Shop, ShopMembership
+
+__all__ = [
+    "AdminUser",
+    "ApiKey",
+    "Customer",
+    "CustomerEvent",
+    "DomainEvent",
+    "IdSequence",
+    "IdempotencyRecord",
+    "Job",
+    "LoginAttempt",
+    "Order",
+    "OrderLine",
+    "PeriodicSchedule",
+    "Product",
+    "ProductVariant",
+    "Refund",
+    "RefundLine",
+    "Shop",
+    "ShopMembership",
+]

@@ -1,0 +1,7 @@
+from tests.fixtures.database import (  # noqa: F401
+    _engine_cache,
+    db,
+    engine,
+    postgres_engine,
+    session_factory,
+)
