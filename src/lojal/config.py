@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     login_attempts_per_15_minutes: int = 10
     api_page_size_max: int = 500
     bulk_batch_size: int = 1000
+    in_process_worker: bool = False
+    """Run background jobs inside the web process (what ``lojal serve`` does on SQLite)."""
     mail: MailSettings = Field(default_factory=MailSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
 

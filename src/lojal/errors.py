@@ -62,3 +62,24 @@ class Forbidden(LojalError):
 class TooManyRequests(LojalError):
     status_code = 429
     code = "too_many_requests"
+
+
+def _field_of(location: list[Any]) -> str | None:
+    parts = [str(part) for part in location
+             if part not in ("body", "query", "path", "header")
+             and not (isinstance(part, str) and ("function-" in part or "[" in part))]
+    return ".".join(parts) or None
+
+
+def validation_failed_from(errors: list[dict[str, Any]], prefix: str | None = None) -> ValidationFailed:
+    """One ValidationFailed from Pydantic's error list: the first error names the field; all are
+    in ``details`` when there are several."""
+    details = []
+    for error in errors:
+        field = _field_of(list(error.get("loc", ())))
+        if prefix:
+            field = f"{prefix}.{field}" if field else prefix
+        details.append({"field": field, "message": str(error.get("msg", "invalid")).removeprefix("Value error, ")})
+    first = details[0] if details else {"field": prefix, "message": "invalid"}
+    message = first["message"] if first["field"] is None else f"{first['field']}: {first['message']}"
+    return ValidationFailed(message, field=first["field"], details=details if len(details) > 1 else None)

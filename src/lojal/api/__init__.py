@@ -1,0 +1,1 @@
+"""What every API endpoint shares: the request's session, the calling shop, errors, idempotency."""

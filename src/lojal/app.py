@@ -1,0 +1,84 @@
+"""create_app(): the API, the admin web pages, error handlers, and (on the embedded default) an
+in-process worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from lojal import __version__
+from lojal.api.errors import install_error_handlers
+from lojal.config import Settings, get_settings
+from lojal.db.engine import create_db_engine, make_session_factory
+
+logger = logging.getLogger("lojal.app")
+
+DESCRIPTION = """Lojal's REST API. Authenticate with a shop API key: `Authorization: Bearer lojal_<prefix>_<secret>`
+(create one with `lojal shop create NAME` or in the admin pages). Keys have scopes: `ingest` (send data),
+`read` (read it back), `admin`. Money is integer minor units (øre, cents) with an ISO 4217 currency code;
+times are ISO 8601 with a time zone. Errors are `{"error": {"code", "message", "field"}}`. Every POST
+honours `Idempotency-Key`; PUTs are full-state upserts and safe to repeat."""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               session_factory: sessionmaker[Session] | None = None, start_worker: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    if session_factory is None:
+        engine = engine or create_db_engine(settings.database_url)
+        session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if start_worker:
+            from lojal.worker import start_in_process_worker
+
+            worker = start_in_process_worker(session_factory, settings.worker)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                thread, stop = worker
+                stop.set()
+                thread.join(timeout=10)
+
+    app = FastAPI(title="Lojal", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json")
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+    _mount_routers(app)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    def healthz() -> dict[str, Any]:
+        with session_factory() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The factory ``lojal serve`` gives uvicorn (one per worker process)."""
+    from lojal.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings, start_worker=settings.in_process_worker)
+
+
+def _mount_routers(app: FastAPI) -> None:
+    from lojal.catalog.endpoints import router as products
+    from lojal.customers.endpoints import router as customers
+    from lojal.events.endpoints import router as events
+    from lojal.ingest.endpoints import router as bulk
+    from lojal.orders.endpoints import router as orders
+
+    for router in (customers, orders, products, events, bulk):
+        app.include_router(router)

@@ -1,0 +1,1 @@
+"""Admin users (argon2 passwords, roles per shop), login rate limits."""

@@ -1,0 +1,45 @@
+"""``lojal serve`` (API + web pages, and on SQLite an in-process worker) and ``lojal worker``."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from lojal.cli.common import console, engine_for
+from lojal.config import get_settings
+from lojal.db.migrate import upgrade
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+          port: int = typer.Option(8000, help="Port to listen on"),
+          workers: int = typer.Option(1, help="Web processes (use several on PostgreSQL)"),
+          with_worker: bool | None = typer.Option(None, "--with-worker/--no-worker",
+                                                  help="Run background jobs in the web process (default: on SQLite)"),
+          migrate: bool = typer.Option(True, help="Migrate the database before starting")) -> None:
+    """Serve the API at /api/v1, its docs at /api/docs and the admin pages at /admin."""
+    import uvicorn
+
+    settings = get_settings()
+    engine = engine_for(settings)
+    if migrate:
+        upgrade(engine)
+    in_process = with_worker if with_worker is not None else engine.dialect.name == "sqlite"
+    if in_process and workers > 1:
+        raise typer.BadParameter("--with-worker runs jobs in one web process; use --workers 1 or run `lojal worker`")
+    os.environ["LOJAL_IN_PROCESS_WORKER"] = "1" if in_process else "0"
+    get_settings.cache_clear()
+    console.print(f"Lojal on http://{host}:{port}/admin  (API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run("lojal.app:serve_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+def worker(once: bool = typer.Option(False, help="Run the due jobs once and exit")) -> None:
+    """Run background jobs from the job table; start as many as you like (PostgreSQL)."""
+    from lojal.db.engine import make_session_factory
+    from lojal.logging import configure_logging
+    from lojal.worker import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    run_worker(make_session_factory(engine_for(settings)), settings.worker, once=once)

@@ -1,0 +1,132 @@
+"""Queries for customers. Core statements on the ingestion path (batched), ORM for reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from lojal.db.upsert import insert_ignoring_conflicts
+from lojal.models import Customer, Order
+
+customers = Customer.__table__
+
+
+def find_by_keys(session: Session, shop_id: int, external_ids: Iterable[str],
+                 emails: Iterable[str]) -> list[Any]:
+    external_ids, emails = list(external_ids), list(emails)
+    conditions = []
+    if external_ids:
+        conditions.append(customers.c.external_id.in_(external_ids))
+    if emails:
+        conditions.append(customers.c.email.in_(emails))
+    if not conditions:
+        return []
+    query = select(customers.c.id, customers.c.external_id, customers.c.email,
+                   customers.c.is_guest).where(customers.c.shop_id == shop_id, or_(*conditions))
+    return list(session.execute(query))
+
+
+def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rows that lost a race (same external id or e-mail inserted meanwhile) are skipped; the
+    caller reads the keys back."""
+    by_external = [row for row in rows if row["external_id"] is not None]
+    guests = [row for row in rows if row["external_id"] is None]
+    insert_ignoring_conflicts(session, customers, by_external, ["shop_id", "external_id"])
+    insert_ignoring_conflicts(session, customers, guests, ["shop_id", "email"],
+                              index_where=text("email IS NOT NULL"))
+
+
+def update_fields(session: Session, shop_id: int, customer_id: int, values: dict[str, Any]) -> None:
+    session.execute(
+        update(customers).where(customers.c.shop_id == shop_id, customers.c.id == customer_id)
+        .values(**values)
+    )
+
+
+def lock(session: Session, shop_id: int, customer_ids: list[int]) -> None:
+    """Row locks in id order (PostgreSQL), so concurrent writers to the same customers queue
+    instead of racing on the aggregates. SQLite's single writer already serialises them."""
+    if not customer_ids or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        select(customers.c.id).where(customers.c.shop_id == shop_id,
+                                     customers.c.id.in_(sorted(set(customer_ids))))
+        .order_by(customers.c.id).with_for_update()
+    ).all()
+
+
+def refresh_aggregates(session: Session, shop_id: int, customer_ids: list[int], now: datetime) -> None:
+    """Recompute order count, first/last order, net spent and AOV from the customer's orders.
+    Recomputing (rather than adding deltas) converges whatever order updates arrive in."""
+    if not customer_ids:
+        return
+    orders = Order.__table__
+    counted = and_(orders.c.shop_id == customers.c.shop_id,
+                   orders.c.customer_id == customers.c.id, orders.c.status != "cancelled")
+
+    def aggregate(expression: Any) -> Any:
+        return select(expression).where(counted).scalar_subquery()
+
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        where = and_(customers.c.shop_id == shop_id, customers.c.id.in_(chunk))
+        session.execute(update(customers).where(where).values(
+            order_count=aggregate(func.count()),
+            first_order_at=aggregate(func.min(orders.c.placed_at)),
+            last_order_at=aggregate(func.max(orders.c.placed_at)),
+            total_spent=aggregate(func.coalesce(func.sum(orders.c.total - orders.c.refunded_total), 0)),
+            updated_at=now,
+        ))
+        session.execute(update(customers).where(where).values(
+            average_order_value=func.coalesce(customers.c.total_spent / func.nullif(customers.c.order_count, 0), 0)
+        ))
+
+
+def get(session: Session, shop_id: int, customer_id: int) -> Customer | None:
+    return session.get(Customer, (shop_id, customer_id))
+
+
+def get_by_external_id(session: Session, shop_id: int, external_id: str) -> Customer | None:
+    return session.scalars(
+        select(Customer).where(Customer.shop_id == shop_id, Customer.external_id == external_id)
+    ).first()
+
+
+def page(session: Session, shop_id: int, *, limit: int, after: tuple[datetime, int] | None = None,
+         email: str | None = None, external_id: str | None = None,
+         updated_since: datetime | None = None, search: str | None = None,
+         order_by_updated: bool = False) -> list[Customer]:
+    query = select(Customer).where(Customer.shop_id == shop_id)
+    if email:
+        query = query.where(Customer.email == email)
+    if external_id:
+        query = query.where(Customer.external_id == external_id)
+    if updated_since:
+        query = query.where(Customer.updated_at >= updated_since)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(
+            Customer.email.like(pattern), func.lower(Customer.first_name).like(pattern),
+            func.lower(Customer.last_name).like(pattern), Customer.external_id == search.strip(),
+            func.lower(Customer.company_name).like(pattern), Customer.phone.like(pattern),
+        ))
+    if order_by_updated:
+        if after is not None:
+            query = query.where(or_(Customer.updated_at > after[0],
+                                    and_(Customer.updated_at == after[0], Customer.id > after[1])))
+        query = query.order_by(Customer.updated_at, Customer.id)
+    else:
+        if after is not None:
+            query = query.where(Customer.id > after[1])
+        query = query.order_by(Customer.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def count(session: Session, shop_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(customers)
+                          .where(customers.c.shop_id == shop_id)) or 0

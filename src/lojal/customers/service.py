@@ -1,0 +1,223 @@
+"""Use cases for customers: the full-state upsert, finding-or-creating the customer an order or
+event belongs to (in batches), reads and the timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lojal.customers import repository
+from lojal.customers.schemas import CustomerFields, CustomerRef
+from lojal.db.ids import allocate_ids
+from lojal.errors import Conflict, NotFound
+from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.models import Customer, Shop
+
+PLAIN_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "birth_date", "country",
+                "company_name", "customer_group", "interests", "attributes")
+
+
+def field_values(data: CustomerFields, now: datetime) -> dict[str, Any]:
+    """The columns a payload sets: only the fields it names (left-out fields keep their value)."""
+    given = data.model_fields_set
+    values: dict[str, Any] = {name: getattr(data, name) for name in PLAIN_FIELDS if name in given}
+    if "interests" in values and values["interests"] is not None:
+        values["interests"] = sorted(set(values["interests"]))
+    for channel in ("email", "sms"):
+        consent = getattr(data, f"{channel}_consent")
+        if f"{channel}_consent" in given and consent is not None:
+            values[f"{channel}_consent"] = consent.granted
+            values[f"{channel}_consent_at"] = consent.at or now
+            values[f"{channel}_consent_source"] = consent.source
+    if "created_at" in given and data.created_at is not None:
+        values["created_at"] = data.created_at
+    for name in ("interests", "attributes"):
+        if name in values and values[name] is None:
+            values[name] = [] if name == "interests" else {}
+    return values
+
+
+def new_row(shop_id: int, customer_id: int, external_id: str | None, values: dict[str, Any],
+            now: datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {name: None for name in PLAIN_FIELDS}
+    row.update({
+        "shop_id": shop_id, "id": customer_id, "external_id": external_id, "interests": [],
+        "attributes": {}, "email_consent": None, "email_consent_at": None,
+        "email_consent_source": None, "sms_consent": None, "sms_consent_at": None,
+        "sms_consent_source": None, "is_guest": external_id is None, "created_at": now,
+        "updated_at": now, "order_count": 0, "first_order_at": None, "last_order_at": None,
+        "total_spent": 0, "average_order_value": 0,
+    })
+    row.update(values)
+    return row
+
+
+@dataclass
+class ResolvedCustomers:
+    ids: list[int]
+    """One customer id per reference, in the order given."""
+    created: list[int]
+
+
+def reference_key(reference: CustomerRef) -> tuple[str, str]:
+    if reference.external_id is not None:
+        return ("external_id", reference.external_id)
+    assert reference.email is not None
+    return ("email", reference.email)
+
+
+def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: datetime,
+            *, occurred_at: list[datetime] | None = None) -> ResolvedCustomers:
+    """Find or create the customer each reference names; update the fields a reference gives.
+
+    A reference by e-mail alone finds the customer with that e-mail or creates a guest. A
+    reference with an external id that is new but whose e-mail belongs to a guest turns that
+    guest into the registered customer (the guest's orders stay with them)."""
+    keys = [reference_key(reference) for reference in references]
+    unique: dict[tuple[str, str], CustomerRef] = {}
+    for key, reference in zip(keys, references, strict=True):
+        unique.setdefault(key, reference)
+    found = _find(session, shop.id, unique.values())
+    to_create: list[tuple[tuple[str, str], CustomerRef]] = []
+    for key, reference in unique.items():
+        if key in found:
+            continue
+        guest = found.get(("email", reference.email)) if reference.email else None
+        if key[0] == "external_id" and guest is not None:
+            if guest.external_id is not None:
+                raise Conflict(f"e-mail {reference.email} belongs to customer "
+                               f"{guest.external_id!r}", field="customer.email")
+            repository.update_fields(session, shop.id, guest.id,
+                                     {"external_id": key[1], "is_guest": False, "updated_at": now})
+            found[key] = _Found(guest.id, key[1], guest.email, False)
+        else:
+            to_create.append((key, reference))
+    attempted = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at))
+    created: list[int] = []
+    if to_create:
+        found.update(_find(session, shop.id, [reference for _, reference in to_create]))
+        present = {item.id for item in found.values()}
+        created = [customer_id for customer_id in attempted if customer_id in present]
+        record_domain_events(session, shop.id, [
+            NewDomainEvent("customer.created", "customer", customer_id, customer_id, now, {})
+            for customer_id in created
+        ])
+    _apply_updates(session, shop.id, unique, found, {customer_id for customer_id in created}, now)
+    return ResolvedCustomers(ids=[found[key].id for key in keys], created=created)
+
+
+def first_seen(keys: list[tuple[str, str]], occurred_at: list[datetime] | None) -> dict[tuple[str, str], datetime]:
+    seen: dict[tuple[str, str], datetime] = {}
+    for index, key in enumerate(keys):
+        if occurred_at is not None:
+            moment = occurred_at[index]
+            if key not in seen or moment < seen[key]:
+                seen[key] = moment
+    return seen
+
+
+@dataclass
+class _Found:
+    id: int
+    external_id: str | None
+    email: str | None
+    is_guest: bool
+
+
+def _find(session: Session, shop_id: int, references: Any) -> dict[tuple[str, str], _Found]:
+    references = list(references)
+    rows = repository.find_by_keys(
+        session, shop_id,
+        {reference.external_id for reference in references if reference.external_id},
+        {reference.email for reference in references if reference.email},
+    )
+    found: dict[tuple[str, str], _Found] = {}
+    for row in rows:
+        item = _Found(row.id, row.external_id, row.email, row.is_guest)
+        if row.external_id is not None:
+            found[("external_id", row.external_id)] = item
+        if row.email is not None:
+            found[("email", row.email)] = item
+    return found
+
+
+def _create(session: Session, shop_id: int, to_create: list[tuple[tuple[str, str], CustomerRef]],
+            now: datetime, seen: dict[tuple[str, str], datetime]) -> list[int]:
+    """Insert the new customers; a guest whose e-mail a new registered customer in the same
+    batch carries is not created (the e-mail finds that customer)."""
+    emails_of_registered = {reference.email for key, reference in to_create
+                            if key[0] == "external_id" and reference.email}
+    to_create = [(key, reference) for key, reference in to_create
+                 if key[0] == "external_id" or reference.email not in emails_of_registered]
+    if not to_create:
+        return []
+    ids = allocate_ids(session, "customers", len(to_create))
+    rows = []
+    for customer_id, (key, reference) in zip(ids, to_create, strict=True):
+        values = field_values(reference, now)
+        values.setdefault("created_at", seen.get(key, now))
+        rows.append(new_row(shop_id, customer_id, reference.external_id, values, now))
+    repository.insert_new(session, rows)
+    return ids
+
+
+def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str], CustomerRef],
+                   found: dict[tuple[str, str], _Found], created: set[int], now: datetime) -> None:
+    for key, reference in unique.items():
+        target = found[key]
+        if target.id in created:
+            continue
+        values = field_values(reference, now)
+        values.pop("created_at", None)
+        if key[0] == "email" or values.get("email") == target.email:
+            values.pop("email", None)
+        if values.get("email") is not None:
+            holders = repository.find_by_keys(session, shop_id, [], [values["email"]])
+            if holders and holders[0].id != target.id:
+                raise Conflict(f"e-mail {values['email']} belongs to another customer", field="customer.email")
+        if values:
+            values["updated_at"] = now
+            repository.update_fields(session, shop_id, target.id, values)
+
+
+def upsert(session: Session, shop: Shop, external_id: str, data: CustomerFields, now: datetime) -> tuple[Customer, bool]:
+    """PUT /customers/{external_id}: create, or update the fields the payload names."""
+    existing = repository.get_by_external_id(session, shop.id, external_id)
+    values = field_values(data, now)
+    if existing is None:
+        reference = CustomerRef.model_validate({**data.model_dump(exclude_unset=True),
+                                                "external_id": external_id})
+        resolve(session, shop, [reference], now)
+        customer = repository.get_by_external_id(session, shop.id, external_id)
+        assert customer is not None
+        return customer, True
+    if "email" in values and values["email"] != existing.email and values["email"] is not None:
+        holder = repository.find_by_keys(session, shop.id, [], [values["email"]])
+        if holder and holder[0].id != existing.id:
+            raise Conflict(f"e-mail {values['email']} belongs to another customer", field="email")
+    changed = {name: value for name, value in values.items() if getattr(existing, name) != value}
+    if changed:
+        changed["updated_at"] = now
+        repository.update_fields(session, shop.id, existing.id, changed)
+        record_domain_events(session, shop.id, [NewDomainEvent(
+            "customer.updated", "customer", existing.id, existing.id, now,
+            {"external_id": external_id, "fields": sorted(set(changed) - {"updated_at"})})])
+        session.expire(existing)
+    return existing, False
+
+
+def get(session: Session, shop: Shop, customer_id: int) -> Customer:
+    customer = repository.get(session, shop.id, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}", field="customer_id")
+    return customer
+
+
+def get_by_external_id(session: Session, shop: Shop, external_id: str) -> Customer:
+    customer = repository.get_by_external_id(session, shop.id, external_id)
+    if customer is None:
+        raise NotFound(f"no customer with external_id {external_id!r}", field="external_id")
+    return customer

@@ -1,0 +1,1 @@
+"""Ingestion that spans domains: the NDJSON bulk format (and, later, platform adapters)."""

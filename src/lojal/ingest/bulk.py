@@ -1,0 +1,180 @@
+"""NDJSON bulk ingestion: one ``{"type": "order"|"customer"|"product"|"refund"|"event", ...}``
+per line. Lines are validated one by one and stored in batches; a line that fails is reported
+with its line number and reason and neither stops nor corrupts the others.
+
+Within a batch, records are applied by kind in dependency order (products, customers, orders,
+refunds, events), so a refund may follow its order in the same batch. A batch is tried whole
+inside a savepoint; if anything in it is refused, it is retried record by record, each in a
+savepoint of its own, so only the refused records are left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lojal.catalog.schemas import BulkProductIn
+from lojal.catalog.service import ingest_products
+from lojal.customers.schemas import BulkCustomerIn, CustomerRef
+from lojal.customers.service import resolve
+from lojal.errors import LojalError, validation_failed_from
+from lojal.events.schemas import CustomerEventIn
+from lojal.events.service import ingest_events
+from lojal.kit.clock import utcnow
+from lojal.models import Shop
+from lojal.orders.refunds import ingest_refund
+from lojal.orders.schemas import BulkOrderIn, RefundIn
+from lojal.orders.service import check_order, ingest_orders
+
+KINDS: dict[str, type[BaseModel]] = {"product": BulkProductIn, "customer": BulkCustomerIn, "order": BulkOrderIn,
+                                     "refund": RefundIn, "event": CustomerEventIn}
+ORDER_OF_KINDS = ("product", "customer", "order", "refund", "event")
+MAX_LISTED_ERRORS = 1000
+
+
+@dataclass
+class LineError:
+    line: int
+    type: str | None
+    external_id: str | None
+    field: str | None
+    message: str
+
+
+@dataclass
+class BulkReport:
+    received: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[LineError] = field(default_factory=list)
+    errors_not_listed: int = 0
+
+    def add_error(self, error: LineError) -> None:
+        self.failed += 1
+        if len(self.errors) < MAX_LISTED_ERRORS:
+            self.errors.append(error)
+        else:
+            self.errors_not_listed += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"received": self.received, "succeeded": self.succeeded, "failed": self.failed, "counts": self.counts,
+                "errors": [error.__dict__ for error in self.errors], "errors_not_listed": self.errors_not_listed}
+
+
+@dataclass
+class _Record:
+    line: int
+    kind: str
+    data: Any
+
+
+class BulkIngestor:
+    """Feed it lines (or already-parsed records); it applies them every ``batch_size`` records and
+    calls ``after_batch`` (the edge's commit) after each batch."""
+
+    def __init__(self, session: Session, shop: Shop, *, batch_size: int = 1000,
+                 after_batch: Callable[[], None] | None = None, now: Callable[[], datetime] = utcnow) -> None:
+        self.session, self.shop, self.batch_size = session, shop, batch_size
+        self.after_batch = after_batch or (lambda: None)
+        self.now = now
+        self.report = BulkReport()
+        self.pending: list[_Record] = []
+
+    def feed_line(self, line_number: int, raw: bytes | str) -> None:
+        if not raw.strip():
+            return
+        self.report.received += 1
+        try:
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            self.report.add_error(LineError(line_number, None, None, None, f"not valid JSON: {error}"))
+            return
+        self.feed_record(line_number, record, counted=True)
+
+    def feed_record(self, line_number: int, record: Any, *, counted: bool = False) -> None:
+        if not counted:
+            self.report.received += 1
+        if not isinstance(record, dict):
+            self.report.add_error(LineError(line_number, None, None, None, "a line must be a JSON object"))
+            return
+        kind = record.pop("type", None)
+        external_id = record.get("external_id") if isinstance(record.get("external_id"), str) else None
+        if kind not in KINDS:
+            self.report.add_error(LineError(line_number, kind if isinstance(kind, str) else None, external_id, "type",
+                                            f"type must be one of {', '.join(ORDER_OF_KINDS)}"))
+            return
+        try:
+            data = KINDS[kind].model_validate(record)
+            if kind == "order":
+                check_order(self.shop, data)
+        except ValidationError as error:
+            failure = validation_failed_from(list(error.errors()))
+            self.report.add_error(LineError(line_number, kind, external_id, failure.field, failure.message))
+            return
+        except LojalError as error:
+            self.report.add_error(LineError(line_number, kind, external_id, error.field, error.message))
+            return
+        self.pending.append(_Record(line_number, kind, data))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        records, self.pending = self.pending, []
+        now = self.now()
+        try:
+            with self.session.begin_nested():
+                self._apply(records, now)
+            self._succeeded(records)
+        except (LojalError, IntegrityError):
+            for record in records:
+                try:
+                    with self.session.begin_nested():
+                        self._apply([record], now)
+                    self._succeeded([record])
+                except (LojalError, IntegrityError) as error:
+                    self._failed(record, error)
+        self.after_batch()
+
+    def finish(self) -> BulkReport:
+        self.flush()
+        return self.report
+
+    def _succeeded(self, records: list[_Record]) -> None:
+        self.report.succeeded += len(records)
+        for record in records:
+            self.report.counts[record.kind] = self.report.counts.get(record.kind, 0) + 1
+
+    def _failed(self, record: _Record, error: Exception) -> None:
+        external_id = getattr(record.data, "external_id", None)
+        if isinstance(error, LojalError):
+            self.report.add_error(LineError(record.line, record.kind, external_id, error.field, error.message))
+        else:
+            self.report.add_error(LineError(record.line, record.kind, external_id, None,
+                                            "conflicts with data stored meanwhile (a unique key is taken); send it again"))
+
+    def _apply(self, records: list[_Record], now: datetime) -> None:
+        by_kind: dict[str, list[Any]] = {kind: [] for kind in ORDER_OF_KINDS}
+        for record in records:
+            by_kind[record.kind].append(record.data)
+        if by_kind["product"]:
+            ingest_products(self.session, self.shop, [(item.external_id, item) for item in by_kind["product"]], now)
+        if by_kind["customer"]:
+            latest = {item.external_id: item for item in by_kind["customer"]}
+            resolve(self.session, self.shop,
+                    [CustomerRef.model_validate(item.model_dump(exclude_unset=True) | {"external_id": item.external_id})
+                     for item in latest.values()], now)
+        if by_kind["order"]:
+            ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]], now)
+        for refund in by_kind["refund"]:
+            ingest_refund(self.session, self.shop, refund, now)
+        if by_kind["event"]:
+            ingest_events(self.session, self.shop, by_kind["event"], now)

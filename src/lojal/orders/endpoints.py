@@ -1,0 +1,68 @@
+"""Order and refund endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from pydantic import AwareDatetime
+
+from lojal.api.deps import Ingest, Read, SessionDependency
+from lojal.api.idempotency import run_idempotently
+from lojal.api.pagination import Cursor, Limit, Page, next_cursor, time_and_id
+from lojal.kit.clock import utcnow
+from lojal.orders import service
+from lojal.orders.refunds import ingest_refund
+from lojal.orders.schemas import OrderIn, OrderOut, OrderStatus, RefundIn, RefundOut
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Makes a retried POST safe: a replay answers like the first call")]
+
+
+@router.put("/orders/{external_id}", response_model=OrderOut, summary="Create or update an order",
+            responses={201: {"model": OrderOut, "description": "Created"}})
+def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-10234"])],
+              data: Annotated[OrderIn, Body()], principal: Ingest, session: SessionDependency,
+              response: Response) -> Any:
+    """Full-state upsert: send the whole order each time (on creation, payment, fulfilment,
+    cancellation). The same state sent again changes nothing; an update with an ``updated_at``
+    older than the stored one is ignored. A guest order (``email`` without ``customer``) finds
+    or creates the customer by e-mail."""
+    [result] = service.ingest_orders(session, principal.shop, [(external_id, data)], utcnow())
+    session.commit()
+    response.status_code = 201 if result.created else 200
+    return service.order_views(session, principal.shop, [service.get_order(session, principal.shop, external_id)])[0]
+
+
+@router.get("/orders", response_model=Page[OrderOut], summary="List orders, newest first")
+def list_orders(principal: Read, session: SessionDependency, limit: Limit = 100, cursor: Cursor = None,
+                status: Annotated[OrderStatus | None, Query()] = None,
+                placed_since: Annotated[AwareDatetime | None, Query()] = None) -> Any:
+    rows = service.list_orders(session, principal.shop, limit=limit, after=time_and_id(cursor), status=status,
+                               placed_since=placed_since)
+    return {"data": service.order_views(session, principal.shop, rows), "next_cursor": next_cursor(rows, limit, "placed_at", "id")}
+
+
+@router.get("/orders/{external_id}", response_model=OrderOut, summary="One order with its lines")
+def get_order(external_id: str, principal: Read, session: SessionDependency) -> Any:
+    return service.order_views(session, principal.shop, [service.get_order(session, principal.shop, external_id)])[0]
+
+
+@router.post("/refunds", response_model=RefundOut, status_code=201, summary="Record a refund",
+             responses={200: {"model": RefundOut, "description": "Already recorded (same external_id)"}})
+def post_refund(data: Annotated[RefundIn, Body()], principal: Ingest, session: SessionDependency, request: Request,
+                idempotency_key: IdempotencyKey = None) -> Response:
+    """A refund of whole lines or part of their quantity, and/or an amount (e.g. shipping). The
+    order's net value and the customer's aggregates follow. Sent again with the same
+    ``external_id`` it changes nothing and answers 200 with the stored refund."""
+    def work() -> tuple[int, Any]:
+        result = ingest_refund(session, principal.shop, data, utcnow())
+        body = RefundOut(id=result.refund_id, external_id=result.external_id, order_id=result.order_id,
+                         order_external_id=result.order_external_id, amount=result.amount, currency=result.currency,
+                         reason=result.reason, refunded_at=result.refunded_at,
+                         order_refunded_total=result.order_refunded_total, order_net_total=result.order_net_total)
+        return (201 if result.created else 200), body.model_dump(mode="json")
+
+    return run_idempotently(session, principal.shop.id, idempotency_key, "POST", request.url.path,
+                            data.model_dump_json().encode(), work)

@@ -1,0 +1,152 @@
+"""Queries for orders, lines and refunds. The ingestion path uses Core statements in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from lojal.db.upsert import insert_rows
+from lojal.models import Order, OrderLine, Product, ProductVariant, Refund, RefundLine
+
+orders = Order.__table__
+lines = OrderLine.__table__
+refunds = Refund.__table__
+refund_lines = RefundLine.__table__
+
+
+def _for_update(session: Session, query: Any) -> Any:
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+
+
+def find_orders(session: Session, shop_id: int, external_ids: list[str], *, lock: bool = True) -> dict[str, Any]:
+    if not external_ids:
+        return {}
+    query = select(orders).where(orders.c.shop_id == shop_id, orders.c.external_id.in_(external_ids))
+    if lock:
+        query = _for_update(session, query.order_by(orders.c.id))
+    return {row.external_id: row for row in session.execute(query)}
+
+
+def lines_of(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return grouped
+    query = select(lines).where(lines.c.shop_id == shop_id, lines.c.order_id.in_(order_ids)).order_by(
+        lines.c.order_id, lines.c.position)
+    for row in session.execute(query):
+        grouped[row.order_id].append(row)
+    return grouped
+
+
+def insert_orders(session: Session, order_rows: list[dict[str, Any]], line_rows: list[dict[str, Any]]) -> None:
+    insert_rows(session, orders, order_rows)
+    insert_rows(session, lines, line_rows)
+
+
+def update_order(session: Session, shop_id: int, order_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(orders).where(orders.c.shop_id == shop_id, orders.c.id == order_id).values(**values))
+
+
+def update_line(session: Session, shop_id: int, line_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(lines).where(lines.c.shop_id == shop_id, lines.c.id == line_id).values(**values))
+
+
+def delete_lines(session: Session, shop_id: int, line_ids: list[int]) -> None:
+    if line_ids:
+        session.execute(delete(lines).where(lines.c.shop_id == shop_id, lines.c.id.in_(line_ids)))
+
+
+def product_ids(session: Session, shop_id: int, external_ids: Iterable[str]) -> dict[str, int]:
+    external_ids = sorted(set(external_ids))
+    if not external_ids:
+        return {}
+    table = Product.__table__
+    rows = session.execute(select(table.c.external_id, table.c.id).where(
+        table.c.shop_id == shop_id, table.c.external_id.in_(external_ids)))
+    return {row.external_id: row.id for row in rows}
+
+
+def variant_ids(session: Session, shop_id: int, external_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    external_ids = sorted(set(external_ids))
+    if not external_ids:
+        return {}
+    table = ProductVariant.__table__
+    rows = session.execute(select(table.c.external_id, table.c.id, table.c.product_id).where(
+        table.c.shop_id == shop_id, table.c.external_id.in_(external_ids)))
+    return {row.external_id: (row.id, row.product_id) for row in rows}
+
+
+def find_refunds(session: Session, shop_id: int, external_ids: list[str]) -> dict[str, Any]:
+    if not external_ids:
+        return {}
+    rows = session.execute(select(refunds).where(refunds.c.shop_id == shop_id,
+                                                 refunds.c.external_id.in_(external_ids)))
+    return {row.external_id: row for row in rows}
+
+
+def insert_refund(session: Session, refund_row: dict[str, Any], line_rows: list[dict[str, Any]]) -> None:
+    insert_rows(session, refunds, [refund_row])
+    insert_rows(session, refund_lines, line_rows)
+
+
+def get_order(session: Session, shop_id: int, order_id: int) -> Order | None:
+    return session.get(Order, (shop_id, order_id))
+
+
+def get_order_by_external_id(session: Session, shop_id: int, external_id: str) -> Order | None:
+    return session.scalars(select(Order).where(Order.shop_id == shop_id, Order.external_id == external_id)).first()
+
+
+def order_lines(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, list[OrderLine]]:
+    grouped: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        query = select(OrderLine).where(OrderLine.shop_id == shop_id, OrderLine.order_id.in_(order_ids))
+        for line in session.scalars(query.order_by(OrderLine.order_id, OrderLine.position)):
+            grouped[line.order_id].append(line)
+    return grouped
+
+
+def page_orders(session: Session, shop_id: int, *, limit: int, after: tuple[datetime, int] | None = None,
+                customer_id: int | None = None, status: str | None = None,
+                placed_since: datetime | None = None) -> list[Order]:
+    query = select(Order).where(Order.shop_id == shop_id)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if status:
+        query = query.where(Order.status == status)
+    if placed_since:
+        query = query.where(Order.placed_at >= placed_since)
+    if after is not None:
+        query = query.where(or_(Order.placed_at < after[0], and_(Order.placed_at == after[0], Order.id < after[1])))
+    return list(session.scalars(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(limit)))
+
+
+def refunds_of_customer(session: Session, shop_id: int, customer_id: int, limit: int) -> list[tuple[Refund, str]]:
+    query = (select(Refund, Order.external_id).join(Order, and_(Order.shop_id == Refund.shop_id, Order.id == Refund.order_id))
+             .where(Refund.shop_id == shop_id, Refund.customer_id == customer_id)
+             .order_by(Refund.refunded_at.desc()).limit(limit))
+    return [(refund, external_id) for refund, external_id in session.execute(query)]
+
+
+def external_ids_of_customers(session: Session, shop_id: int, customer_ids: list[int]) -> dict[int, str | None]:
+    from lojal.models import Customer
+
+    if not customer_ids:
+        return {}
+    table = Customer.__table__
+    rows = session.execute(select(table.c.id, table.c.external_id).where(
+        table.c.shop_id == shop_id, table.c.id.in_(sorted(set(customer_ids)))))
+    return {row.id: row.external_id for row in rows}
+
+
+def headline(session: Session, shop_id: int) -> dict[str, int]:
+    row = session.execute(select(
+        func.count(), func.coalesce(func.sum(orders.c.total - orders.c.refunded_total), 0),
+    ).where(orders.c.shop_id == shop_id, orders.c.status != "cancelled")).one()
+    return {"orders": row[0], "revenue": int(row[1])}
+
+

@@ -1,0 +1,285 @@
+"""Order ingestion: a full-state upsert in batches. The same order sent again, or sent later with
+a new status, converges to one order; its lines are matched by their external ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lojal.customers import repository as customer_repository  # aggregates live with customers
+from lojal.customers import service as customers
+from lojal.customers.schemas import CustomerRef
+from lojal.db.ids import allocate_ids
+from lojal.errors import Conflict, ValidationFailed
+from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.models import Shop
+from lojal.orders import repository
+from lojal.orders.rules import PAID_STATUSES, status_events
+from lojal.orders.schemas import OrderIn, OrderLineIn
+
+ORDER_FIELDS = ("order_number", "email", "placed_at", "currency", "status", "subtotal",
+                "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
+                "discount_codes", "attributes")
+LINE_FIELDS = ("product_external_id", "variant_external_id", "sku", "name", "quantity",
+               "unit_price", "discount", "total")
+
+
+@dataclass
+class OrderResult:
+    external_id: str
+    order_id: int
+    created: bool
+    changed: bool
+
+
+def check_order(shop: Shop, order: OrderIn) -> None:
+    """What can be checked without the database (bulk ingestion checks each line up front)."""
+    if order.currency != shop.currency:
+        raise ValidationFailed(
+            f"this shop keeps its books in {shop.currency}; the order is in {order.currency}",
+            field="currency")
+
+
+def customer_reference(order: OrderIn) -> CustomerRef:
+    if order.customer is not None:
+        return order.customer
+    return CustomerRef(email=order.email)
+
+
+def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime) -> list[OrderResult]:
+    for _, order in items:
+        check_order(shop, order)
+    results: list[OrderResult] = []
+    for chunk in _without_repeats(items):
+        results.extend(_ingest_unique(session, shop, chunk, now))
+    return results
+
+
+def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[str, OrderIn]]]:
+    """Split where an external id repeats, so a batch never holds the same order twice."""
+    chunk: list[tuple[str, OrderIn]] = []
+    seen: set[str] = set()
+    for external_id, order in items:
+        if external_id in seen:
+            yield chunk
+            chunk, seen = [], set()
+        chunk.append((external_id, order))
+        seen.add(external_id)
+    if chunk:
+        yield chunk
+
+
+def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime) -> list[OrderResult]:
+    resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
+                                 occurred_at=[order.placed_at for _, order in items])
+    customer_repository.lock(session, shop.id, resolved.ids)
+    existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
+    catalogue = _Catalogue.load(session, shop.id, [order for _, order in items])
+    new_items = [(external_id, order, customer_id)
+                 for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)
+                 if external_id not in existing]
+    results_by_id = {result.external_id: result
+                     for result in _insert_new(session, shop, new_items, catalogue, now)}
+    events: list[NewDomainEvent] = []
+    touched = set(resolved.ids)
+    if existing:
+        stored_lines = repository.lines_of(session, shop.id, [row.id for row in existing.values()])
+        for (external_id, order), customer_id in zip(items, resolved.ids, strict=True):
+            if external_id in existing:
+                row = existing[external_id]
+                touched.add(row.customer_id)
+                results_by_id[external_id] = _update_existing(
+                    session, shop, row, stored_lines[row.id], order, customer_id, catalogue, now, events)
+    for external_id, order, customer_id in new_items:
+        result = results_by_id[external_id]
+        for event_type in status_events(None, order.status, was_paid=False):
+            events.append(_order_event(event_type, result.order_id, customer_id, external_id, order, now))
+    customer_repository.refresh_aggregates(session, shop.id, sorted(touched), now)
+    record_domain_events(session, shop.id, events)
+    return [results_by_id[external_id] for external_id, _ in items]
+
+
+@dataclass
+class _Catalogue:
+    products: dict[str, int]
+    variants: dict[str, tuple[int, int]]
+
+    @classmethod
+    def load(cls, session: Session, shop_id: int, orders: list[OrderIn]) -> _Catalogue:
+        all_lines = [line for order in orders for line in order.lines]
+        return cls(
+            products=repository.product_ids(session, shop_id, (line.product_external_id for line in all_lines if line.product_external_id)),
+            variants=repository.variant_ids(session, shop_id, (line.variant_external_id for line in all_lines if line.variant_external_id)),
+        )
+
+    def ids_for(self, line: OrderLineIn) -> tuple[int | None, int | None]:
+        variant = self.variants.get(line.variant_external_id or "")
+        if variant is not None:
+            return variant[1], variant[0]
+        return self.products.get(line.product_external_id or ""), None
+
+
+def _order_values(order: OrderIn) -> dict[str, Any]:
+    values = {name: getattr(order, name) for name in ORDER_FIELDS}
+    if order.customer is not None and order.email is None:
+        values["email"] = order.customer.email
+    return values
+
+
+def _line_row(shop_id: int, line_id: int, order_id: int, position: int, line: OrderLineIn,
+              catalogue: _Catalogue) -> dict[str, Any]:
+    product_id, variant_id = catalogue.ids_for(line)
+    row = {name: getattr(line, name) for name in LINE_FIELDS}
+    row.update(shop_id=shop_id, id=line_id, order_id=order_id, external_id=line.external_id,
+               position=position, product_id=product_id, variant_id=variant_id,
+               refunded_quantity=0, refunded_amount=0)
+    return row
+
+
+def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn, int]],
+                catalogue: _Catalogue, now: datetime) -> list[OrderResult]:
+    if not new_items:
+        return []
+    order_ids = allocate_ids(session, "orders", len(new_items))
+    line_ids = iter(allocate_ids(session, "order_lines", sum(len(order.lines) for _, order, _ in new_items)))
+    order_rows, line_rows, results = [], [], []
+    for order_id, (external_id, order, customer_id) in zip(order_ids, new_items, strict=True):
+        row = _order_values(order)
+        paid = order.status in PAID_STATUSES
+        row.update(
+            shop_id=shop.id, id=order_id, external_id=external_id, customer_id=customer_id,
+            refunded_total=0, source="api", source_updated_at=order.updated_at, created_at=now,
+            updated_at=now,
+            paid_at=order.paid_at or (order.placed_at if paid else None),
+            fulfilled_at=order.fulfilled_at or (order.placed_at if order.status == "fulfilled" else None),
+            cancelled_at=order.cancelled_at or (order.placed_at if order.status == "cancelled" else None),
+        )
+        order_rows.append(row)
+        for position, line in enumerate(order.lines, start=1):
+            line_rows.append(_line_row(shop.id, next(line_ids), order_id, position, line, catalogue))
+        results.append(OrderResult(external_id, order_id, created=True, changed=True))
+    repository.insert_orders(session, order_rows, line_rows)
+    return results
+
+
+def _update_existing(session: Session, shop: Shop, row: Any, stored_lines: list[Any], order: OrderIn,
+                     customer_id: int, catalogue: _Catalogue, now: datetime,
+                     events: list[NewDomainEvent]) -> OrderResult:
+    if order.updated_at and row.source_updated_at and order.updated_at < row.source_updated_at:
+        return OrderResult(row.external_id, row.id, created=False, changed=False)
+    values = _order_values(order)
+    values["customer_id"] = customer_id
+    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
+    if row.status != order.status:
+        changed.update(_status_times(row, order, now))
+    if order.updated_at is not None and order.updated_at != row.source_updated_at:
+        changed["source_updated_at"] = order.updated_at
+    if order.total < row.refunded_total:
+        raise Conflict(f"the order's total {order.total} is below what was refunded ({row.refunded_total})",
+                       field="total")
+    lines_changed = _sync_lines(session, shop.id, row.id, stored_lines, order.lines, catalogue)
+    if not changed and not lines_changed:
+        return OrderResult(row.external_id, row.id, created=False, changed=False)
+    changed["updated_at"] = now
+    repository.update_order(session, shop.id, row.id, changed)
+    was_paid = row.paid_at is not None or row.status in PAID_STATUSES
+    new_events = status_events(row.status, order.status, was_paid) if row.status != order.status else []
+    if lines_changed or set(changed) & {"total", "subtotal", "customer_id", "discount_codes"}:
+        new_events.append("order.updated")
+    for event_type in new_events:
+        events.append(_order_event(event_type, row.id, customer_id, row.external_id, order, now))
+    return OrderResult(row.external_id, row.id, created=False, changed=True)
+
+
+def _status_times(row: Any, order: OrderIn, now: datetime) -> dict[str, Any]:
+    times: dict[str, Any] = {}
+    if order.status in PAID_STATUSES and row.paid_at is None:
+        times["paid_at"] = order.paid_at or order.updated_at or now
+    if order.status == "fulfilled" and row.fulfilled_at is None:
+        times["fulfilled_at"] = order.fulfilled_at or order.updated_at or now
+    if order.status == "cancelled":
+        times["cancelled_at"] = order.cancelled_at or order.updated_at or now
+    elif row.cancelled_at is not None:
+        times["cancelled_at"] = None
+    return times
+
+
+def _sync_lines(session: Session, shop_id: int, order_id: int, stored: list[Any],
+                incoming: list[OrderLineIn], catalogue: _Catalogue) -> bool:
+    by_external = {line.external_id: line for line in stored}
+    changed = False
+    new_lines: list[tuple[int, OrderLineIn]] = []
+    for position, line in enumerate(incoming, start=1):
+        current = by_external.pop(line.external_id, None)
+        if current is None:
+            new_lines.append((position, line))
+            continue
+        if line.quantity < current.refunded_quantity:
+            raise Conflict(f"line {line.external_id!r}: quantity {line.quantity} is below the "
+                           f"{current.refunded_quantity} already refunded", field="lines")
+        product_id, variant_id = catalogue.ids_for(line)
+        wanted = {name: getattr(line, name) for name in LINE_FIELDS}
+        wanted.update(position=position, product_id=product_id if product_id is not None else current.product_id,
+                      variant_id=variant_id if variant_id is not None else current.variant_id)
+        difference = {name: value for name, value in wanted.items() if getattr(current, name) != value}
+        if difference:
+            repository.update_line(session, shop_id, current.id, difference)
+            changed = True
+    refunded = [line.external_id for line in by_external.values() if line.refunded_quantity or line.refunded_amount]
+    if refunded:
+        raise Conflict(f"line {refunded[0]!r} has refunds and cannot be removed from the order", field="lines")
+    if by_external:
+        repository.delete_lines(session, shop_id, [line.id for line in by_external.values()])
+        changed = True
+    if new_lines:
+        ids = allocate_ids(session, "order_lines", len(new_lines))
+        repository.insert_orders(session, [], [_line_row(shop_id, line_id, order_id, position, line, catalogue)
+                                               for line_id, (position, line) in zip(ids, new_lines, strict=True)])
+        changed = True
+    return changed
+
+
+def _order_event(event_type: str, order_id: int, customer_id: int, external_id: str, order: OrderIn,
+                 now: datetime) -> NewDomainEvent:
+    return NewDomainEvent(event_type, "order", order_id, customer_id, now, {
+        "order_id": order_id, "external_id": external_id, "status": order.status,
+        "total": order.total, "currency": order.currency, "placed_at": order.placed_at.isoformat(),
+    })
+
+
+def get_order(session: Session, shop: Shop, external_id: str) -> Any:
+    from lojal.errors import NotFound
+
+    order = repository.get_order_by_external_id(session, shop.id, external_id)
+    if order is None:
+        raise NotFound(f"no order with external_id {external_id!r}", field="external_id")
+    return order
+
+
+def order_views(session: Session, shop: Shop, orders: list[Any]) -> list[dict[str, Any]]:
+    """Orders with their lines and their customer's external id, as the API shows them."""
+    lines = repository.order_lines(session, shop.id, [order.id for order in orders])
+    external_ids = repository.external_ids_of_customers(session, shop.id, [order.customer_id for order in orders])
+    views = []
+    for order in orders:
+        view = {column: getattr(order, column) for column in (
+            "id", "external_id", "order_number", "customer_id", "email", "placed_at", "currency", "status",
+            "subtotal", "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
+            "refunded_total", "discount_codes", "paid_at", "fulfilled_at", "cancelled_at", "attributes",
+            "created_at", "updated_at")}
+        view["net_total"] = order.total - order.refunded_total
+        view["customer_external_id"] = external_ids.get(order.customer_id)
+        view["lines"] = lines[order.id]
+        views.append(view)
+    return views
+
+
+def list_orders(session: Session, shop: Shop, *, limit: int, after: tuple[datetime, int] | None = None,
+                customer_id: int | None = None, status: str | None = None,
+                placed_since: datetime | None = None) -> list[Any]:
+    return repository.page_orders(session, shop.id, limit=limit, after=after, customer_id=customer_id,
+                                  status=status, placed_since=placed_since)

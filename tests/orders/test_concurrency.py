@@ -1,0 +1,59 @@
+"""The same order arriving twice at once (two requests in parallel) yields one order."""
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from lojal.app import create_app
+from lojal.config import Settings
+from lojal.db.engine import make_session_factory
+from lojal.models import Customer, DomainEvent, Order, OrderLine
+from tests.fixtures.api import auth, make_shop
+from tests.fixtures.database import truncate_all
+from tests.orders.test_order_endpoints import order_payload
+
+
+@pytest.fixture
+def committed_engine(postgres_engine: Engine) -> Iterator[Engine]:
+    truncate_all(postgres_engine)
+    yield postgres_engine
+    truncate_all(postgres_engine)
+
+
+def test_same_order_sent_concurrently_makes_one_order(committed_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    factory = make_session_factory(committed_engine)
+    with factory() as session:
+        shop = make_shop(session, "Parallell")
+    app = create_app(Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="x" * 40), session_factory=factory)
+    rounds, parallel = 10, 8
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def send(external_id: str, barrier: threading.Barrier) -> None:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            barrier.wait()
+            response = client.put(f"/api/v1/orders/{external_id}", json=order_payload(customer={"external_id": "c-par"}),
+                                  headers=auth(shop.ingest_key))
+            with lock:
+                statuses.append(response.status_code)
+
+    for number in range(rounds):
+        barrier = threading.Barrier(parallel)
+        threads = [threading.Thread(target=send, args=(f"o-{number}", barrier)) for _ in range(parallel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(set(statuses)) == [200, 201]
+    assert statuses.count(201) == rounds
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Order)) == rounds
+        assert session.scalar(select(func.count()).select_from(OrderLine)) == rounds * 2
+        customer = session.scalars(select(Customer)).one()
+        assert (customer.order_count, customer.total_spent) == (rounds, rounds * 53780)
+        placed = session.scalar(select(func.count()).select_from(DomainEvent).where(DomainEvent.type == "order.placed"))
+        assert placed == rounds
