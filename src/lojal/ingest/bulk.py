@@ -23,6 +23,7 @@ from lojal.catalog.schemas import BulkProductIn
 from lojal.catalog.service import ingest_products
 from lojal.customers.schemas import BulkCustomerIn, CustomerRef
 from lojal.customers.service import resolve
+from lojal.db.maintenance import is_analyse_point, refresh_planner_statistics
 from lojal.errors import LojalError, validation_failed_from
 from lojal.events.schemas import CustomerEventIn
 from lojal.events.service import ingest_events
@@ -86,6 +87,7 @@ class BulkIngestor:
         self.now = now
         self.report = BulkReport()
         self.pending: list[_Record] = []
+        self.batches = 0
 
     def feed_line(self, line_number: int, raw: bytes | str) -> None:
         if not raw.strip():
@@ -143,6 +145,10 @@ class BulkIngestor:
                 except (LojalError, IntegrityError) as error:
                     self._failed(record, error)
         self.after_batch()
+        self.batches += 1
+        if is_analyse_point(self.batches):
+            refresh_planner_statistics(self.session)
+            self.after_batch()
 
     def finish(self) -> BulkReport:
         self.flush()

@@ -1,0 +1,25 @@
+"""Planner statistics during large loads.
+
+PostgreSQL caches the plans of foreign-key checks per connection. Planned while a table is
+still nearly empty they scan it whole, and a bulk load into a new shop slows down quadratically
+(measured: 250 orders/s after 20,000 orders instead of 3,600). Analysing the growing tables at
+a few points of a load (after batches 1, 4, 16, 64, ...) keeps the plans right for a few ms."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+HUB_TABLES = ("customers", "orders", "order_lines", "refunds", "refund_lines", "customer_events", "domain_events")
+
+
+def is_analyse_point(batch_number: int) -> bool:
+    """Batches 1, 4, 16, 64, 256...: powers of four."""
+    while batch_number > 1 and batch_number % 4 == 0:
+        batch_number //= 4
+    return batch_number == 1
+
+
+def refresh_planner_statistics(session: Session, tables: tuple[str, ...] = HUB_TABLES) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
