@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from lojal.config import Settings, get_settings
 from lojal.db.engine import create_db_engine, make_session_factory
-from lojal.errors import LojalError
+from pydantic import ValidationError
+
+from lojal.errors import LojalError, validation_failed_from
 
 console = Console()
 errors = Console(stderr=True)
@@ -36,6 +38,11 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         session.rollback()
         field = f" ({error.field})" if error.field else ""
         errors.print(f"[red]error{field}:[/red] {error.message}")
+        raise typer.Exit(1) from error
+    except ValidationError as error:
+        session.rollback()
+        failure = validation_failed_from(list(error.errors()))
+        errors.print(f"[red]error ({failure.field}):[/red] {failure.message}")
         raise typer.Exit(1) from error
     finally:
         session.close()

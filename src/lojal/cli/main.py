@@ -20,3 +20,7 @@ except ImportError:  # pragma: no cover
     analytics_app = None
 if analytics_app is not None:
     app.add_typer(analytics_app, name="analytics")
+
+
+if __name__ == "__main__":
+    app()
