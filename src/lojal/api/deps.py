@@ -33,6 +33,8 @@ def require_scope(scope: str) -> Callable[..., Principal]:
         if credentials is None:
             raise Unauthorized("send the shop's API key as 'Authorization: Bearer <key>'")
         principal = authenticate_api_key(session, credentials.credentials)
+        if session.dirty:  # the key's last_used_at, recorded at most once a minute
+            session.commit()
         if scope not in principal.scopes and "admin" not in principal.scopes:
             raise Forbidden(f"this API key lacks the '{scope}' scope")
         return principal

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
@@ -87,6 +89,7 @@ def revoke_api_key(session: Session, shop: Shop, key_id: int) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
         session.flush()
+    forget_cached_keys()
     return api_key
 
 
@@ -99,12 +102,43 @@ class Principal:
     scopes: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _CachedKey:
+    principal: Principal
+    checked_at: float
+
+
+AUTH_CACHE_SECONDS = 5.0
+"""How long a verified key is trusted in-process without a database read. A revoked key is
+refused everywhere within this time; the process that revoked it forgets it at once."""
+_auth_cache: dict[str, _CachedKey] = {}
+_auth_cache_lock = threading.Lock()
+
+
+def forget_cached_keys() -> None:
+    with _auth_cache_lock:
+        _auth_cache.clear()
+
+
 def authenticate_api_key(session: Session, presented: str) -> Principal:
+    digest = sha256_hex(presented)
+    cached = _auth_cache.get(digest)
+    if cached is not None and time.monotonic() - cached.checked_at < AUTH_CACHE_SECONDS:
+        return cached.principal
+    principal = _authenticate_from_database(session, presented, digest)
+    with _auth_cache_lock:
+        if len(_auth_cache) > 10_000:
+            _auth_cache.clear()
+        _auth_cache[digest] = _CachedKey(principal, time.monotonic())
+    return principal
+
+
+def _authenticate_from_database(session: Session, presented: str, digest: str) -> Principal:
     parts = presented.split("_")
     if len(parts) < 3 or parts[0] != KEY_PREFIX:
         raise Unauthorized("the API key is not in the form lojal_<prefix>_<secret>")
     api_key = repository.get_api_key_by_prefix(session, parts[1])
-    if api_key is None or not constant_time_equals(api_key.key_hash, sha256_hex(presented)):
+    if api_key is None or not constant_time_equals(api_key.key_hash, digest):
         raise Unauthorized("unknown API key")
     if api_key.revoked_at is not None:
         raise Unauthorized("this API key was revoked")
@@ -113,4 +147,5 @@ def authenticate_api_key(session: Session, presented: str) -> Principal:
         api_key.last_used_at = now
     shop = repository.get_shop(session, api_key.shop_id)
     assert shop is not None
+    session.expunge(shop)
     return Principal(shop=shop, api_key_id=api_key.id, scopes=frozenset(api_key.scopes))
