@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lojal import __version__
 from lojal.api.errors import install_error_handlers
+from lojal.api.middleware import RefuseNulCharacters
 from lojal.config import Settings, get_settings
 from lojal.db.engine import create_db_engine, make_session_factory
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.session_factory = session_factory
     install_error_handlers(app)
+    app.add_middleware(RefuseNulCharacters)
     _mount_routers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check")

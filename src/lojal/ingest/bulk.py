@@ -93,6 +93,9 @@ class BulkIngestor:
         if not raw.strip():
             return
         self.report.received += 1
+        if (b"\\u0000" if isinstance(raw, bytes) else "\\u0000") in raw:
+            self.report.add_error(LineError(line_number, None, None, None, "text may not contain the NUL character (\\u0000)"))
+            return
         try:
             record = orjson.loads(raw)
         except orjson.JSONDecodeError as error:

@@ -61,5 +61,5 @@ Currency = Annotated[str, AfterValidator(normalise_currency)]
 Country = Annotated[str, AfterValidator(normalise_country)]
 Tag = Annotated[str, Field(max_length=100), AfterValidator(normalise_tag)]
 ExternalId = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=255)]
-MinorUnits = Annotated[int, Field(ge=0, strict=True)]
+MinorUnits = Annotated[int, Field(ge=0, le=10**15, strict=True)]
 """A non-negative amount in the currency's minor units (øre, cents): 12990 is 129.90 NOK."""

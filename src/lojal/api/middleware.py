@@ -1,0 +1,52 @@
+"""Request checks done once for every JSON body, before any endpoint sees it."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lojal.api.idempotency import json_bytes
+from lojal.errors import ValidationFailed
+
+NUL_ESCAPE = b"\\u0000"
+NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
+
+
+class RefuseNulCharacters:
+    """PostgreSQL cannot store NUL in text, so a JSON body carrying ``\\u0000`` is refused with a
+    422 on both databases instead of failing deep inside a write. (The NDJSON bulk endpoint checks
+    line by line instead, so one bad line does not refuse the file.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        if not headers.get(b"content-type", b"").startswith(b"application/json"):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        if NUL_ESCAPE in body:
+            content = json_bytes(ValidationFailed(NUL_MESSAGE, field="body").to_dict())
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+            await send({"type": "http.response.body", "body": content})
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
