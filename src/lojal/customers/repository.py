@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lojal.db.upsert import insert_ignoring_conflicts
@@ -31,13 +31,13 @@ def find_by_keys(session: Session, shop_id: int, external_ids: Iterable[str],
 
 
 def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Rows that lost a race (same external id or e-mail inserted meanwhile) are skipped; the
-    caller reads the keys back."""
+    """Rows that lost a race (same external id or e-mail inserted meanwhile by another
+    transaction) are skipped; the caller reads the keys back. Registered customers go first, so
+    a guest with the same e-mail in the batch yields to them."""
     by_external = [row for row in rows if row["external_id"] is not None]
     guests = [row for row in rows if row["external_id"] is None]
-    insert_ignoring_conflicts(session, customers, by_external, ["shop_id", "external_id"])
-    insert_ignoring_conflicts(session, customers, guests, ["shop_id", "email"],
-                              index_where=text("email IS NOT NULL"))
+    insert_ignoring_conflicts(session, customers, by_external, None)
+    insert_ignoring_conflicts(session, customers, guests, None)
 
 
 def update_fields(session: Session, shop_id: int, customer_id: int, values: dict[str, Any]) -> None:

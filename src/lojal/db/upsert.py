@@ -20,7 +20,8 @@ COPY_THRESHOLD = 20
 
 
 def insert_ignoring_conflicts(session: Session, table: Table, rows: list[dict[str, Any]],
-                              index_elements: list[str], index_where: Any = None) -> None:
+                              index_elements: list[str] | None, index_where: Any = None) -> None:
+    """``index_elements=None``: skip rows that conflict with any unique index."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
