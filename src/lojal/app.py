@@ -81,6 +81,8 @@ def _mount_routers(app: FastAPI) -> None:
     from lojal.events.endpoints import router as events
     from lojal.ingest.endpoints import router as bulk
     from lojal.orders.endpoints import router as orders
+    from lojal.web.admin import mount_admin
 
     for router in (customers, orders, products, events, bulk):
         app.include_router(router)
+    mount_admin(app)

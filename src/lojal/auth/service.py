@@ -48,6 +48,10 @@ def grant_role(session: Session, user: AdminUser, shop: Shop, role: str) -> Shop
     return membership
 
 
+def get_user(session: Session, user_id: int) -> AdminUser | None:
+    return session.get(AdminUser, user_id)
+
+
 def get_user_by_email(session: Session, email: str) -> AdminUser | None:
     return session.scalars(select(AdminUser).where(AdminUser.email == email.strip().lower())).first()
 

@@ -68,10 +68,8 @@ def list_customers(principal: Read, session: SessionDependency, limit: Limit = 1
                    updated_since: Annotated[AwareDatetime | None, Query(description="Only customers changed since")] = None,
                    q: Annotated[str | None, Query(description="Search name, e-mail, phone, company")] = None) -> Any:
     """Customers in id order, or in change order with ``updated_since`` (for syncing)."""
-    from lojal.customers import repository
-
     by_update = updated_since is not None
-    rows = repository.page(session, principal.shop.id, limit=limit, after=time_and_id(cursor),
+    rows = service.page(session, principal.shop, limit=limit, after=time_and_id(cursor),
                            email=email.strip().lower() if email else None, external_id=external_id,
                            updated_since=updated_since, search=q, order_by_updated=by_update)
     keys = ("updated_at", "id") if by_update else ("created_at", "id")

@@ -221,3 +221,15 @@ def get_by_external_id(session: Session, shop: Shop, external_id: str) -> Custom
     if customer is None:
         raise NotFound(f"no customer with external_id {external_id!r}", field="external_id")
     return customer
+
+
+def page(session: Session, shop: Shop, *, limit: int, after: tuple[datetime, int] | None = None,
+         email: str | None = None, external_id: str | None = None, updated_since: datetime | None = None,
+         search: str | None = None, order_by_updated: bool = False) -> list[Customer]:
+    """A page of the shop's customers in id order (or change order, for syncing), filtered."""
+    return repository.page(session, shop.id, limit=limit, after=after, email=email, external_id=external_id,
+                           updated_since=updated_since, search=search, order_by_updated=order_by_updated)
+
+
+def count(session: Session, shop: Shop) -> int:
+    return repository.count(session, shop.id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 
@@ -48,5 +50,19 @@ def from_minor(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_digits(currency))
 
 
-def format_money(minor: int, currency: str, locale: str = "en") -> str:
-    return format_currency(from_minor(minor, currency), currency, locale=locale)
+_LETTER_BEFORE_DIGIT = re.compile(r"^([-\u2212]?[^\W\d_]+)(?=\d)")
+
+
+def format_money(minor: int, currency: str, locale: str = "en", *, whole: bool = False) -> str:
+    """The amount as the locale writes it ("537,80 kr", "NOK 537.80"); ``whole`` rounds to whole
+    units for headline figures ("29 950 537 kr"). Babel leaves out CLDR's currency spacing, so a
+    letter code that touches a digit gets the no-break space CLDR asks for."""
+    amount = from_minor(minor, currency)
+    if whole:
+        pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+        pattern = re.sub(r"\.0+", "", pattern)
+        amount = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        text = format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    else:
+        text = format_currency(amount, currency, locale=locale)
+    return _LETTER_BEFORE_DIGIT.sub("\\1\u00a0", text)

@@ -1,0 +1,1 @@
+"""The hub's headline numbers for the admin dashboard."""
