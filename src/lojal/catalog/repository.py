@@ -83,3 +83,11 @@ def variants_by_product(session: Session, shop_id: int, product_ids: list[int]) 
         for variant in session.scalars(query.order_by(ProductVariant.id)):
             grouped[variant.product_id].append(variant)
     return grouped
+
+
+def category_paths(session: Session, shop_id: int, product_ids: list[int]) -> dict[int, list[str]]:
+    if not product_ids:
+        return {}
+    rows = session.execute(select(Product.id, Product.category_path)
+                           .where(Product.shop_id == shop_id, Product.id.in_(sorted(set(product_ids)))))
+    return {product_id: list(path or []) for product_id, path in rows}

@@ -107,3 +107,8 @@ def get(session: Session, shop: Shop, product_id: int) -> Product:
     if product is None:
         raise NotFound(f"no product {product_id}", field="product_id")
     return product
+
+
+def category_paths(session: Session, shop: Shop, product_ids: list[int]) -> dict[int, list[str]]:
+    """Each product's category path (``["Sport", "Tennis"]``), for rules that match by category."""
+    return repository.category_paths(session, shop.id, product_ids)

@@ -130,3 +130,12 @@ def page(session: Session, shop_id: int, *, limit: int, after: tuple[datetime, i
 def count(session: Session, shop_id: int) -> int:
     return session.scalar(select(func.count()).select_from(customers)
                           .where(customers.c.shop_id == shop_id)) or 0
+
+
+def ids_with_birthday(session: Session, shop_id: int, month: int, day: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        day_of_year = func.to_char(customers.c.birth_date, "MM-DD")
+    else:
+        day_of_year = func.strftime("%m-%d", customers.c.birth_date)
+    query = select(customers.c.id).where(customers.c.shop_id == shop_id, day_of_year == f"{month:02d}-{day:02d}")
+    return list(session.scalars(query.order_by(customers.c.id)))

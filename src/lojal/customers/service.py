@@ -233,3 +233,9 @@ def page(session: Session, shop: Shop, *, limit: int, after: tuple[datetime, int
 
 def count(session: Session, shop: Shop) -> int:
     return repository.count(session, shop.id)
+
+
+def ids_with_birthday(session: Session, shop: Shop, month: int, day: int) -> list[int]:
+    """Customers born on this day of the year (29 February birthdays are kept on 28 February in
+    other years by the caller)."""
+    return repository.ids_with_birthday(session, shop.id, month, day)

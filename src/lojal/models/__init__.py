@@ -5,6 +5,17 @@ from lojal.models.customer import Customer
 from lojal.models.event import CustomerEvent, DomainEvent
 from lojal.models.infrastructure import IdempotencyRecord, IdSequence, LoginAttempt
 from lojal.models.job import Job, PeriodicSchedule
+from lojal.models.loyalty import (
+    EarningRule,
+    LedgerEntry,
+    LoyaltyAccount,
+    LoyaltyProgram,
+    MemberOffer,
+    PointLot,
+    Redemption,
+    Reward,
+    Tier,
+)
 from lojal.models.order import Order, OrderLine, Refund, RefundLine
 from lojal.models.shop import AdminUser, ApiKey, Shop, ShopMembership
 
@@ -12,19 +23,28 @@ __all__ = [
     "AdminUser",
     "ApiKey",
     "Customer",
+    "EarningRule",
     "CustomerEvent",
     "DomainEvent",
     "IdSequence",
     "IdempotencyRecord",
     "Job",
+    "LedgerEntry",
     "LoginAttempt",
+    "LoyaltyAccount",
+    "LoyaltyProgram",
+    "MemberOffer",
     "Order",
     "OrderLine",
     "PeriodicSchedule",
+    "PointLot",
     "Product",
     "ProductVariant",
+    "Redemption",
     "Refund",
     "RefundLine",
+    "Reward",
     "Shop",
     "ShopMembership",
+    "Tier",
 ]

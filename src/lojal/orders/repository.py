@@ -94,7 +94,8 @@ def insert_refund(session: Session, refund_row: dict[str, Any], line_rows: list[
 
 
 def get_order(session: Session, shop_id: int, order_id: int) -> Order | None:
-    return session.get(Order, (shop_id, order_id))
+    """Read afresh: the ingestion path writes orders with Core statements, past the identity map."""
+    return session.get(Order, (shop_id, order_id), populate_existing=True)
 
 
 def get_order_by_external_id(session: Session, shop_id: int, external_id: str) -> Order | None:
@@ -105,7 +106,8 @@ def order_lines(session: Session, shop_id: int, order_ids: list[int]) -> dict[in
     grouped: dict[int, list[OrderLine]] = {order_id: [] for order_id in order_ids}
     if order_ids:
         query = select(OrderLine).where(OrderLine.shop_id == shop_id, OrderLine.order_id.in_(order_ids))
-        for line in session.scalars(query.order_by(OrderLine.order_id, OrderLine.position)):
+        query = query.order_by(OrderLine.order_id, OrderLine.position).execution_options(populate_existing=True)
+        for line in session.scalars(query):
             grouped[line.order_id].append(line)
     return grouped
 
@@ -150,3 +152,14 @@ def headline(session: Session, shop_id: int) -> dict[str, int]:
     return {"orders": row[0], "revenue": int(row[1])}
 
 
+
+
+def net_spend(session: Session, shop_id: int, customer_id: int, since: datetime | None, until: datetime | None) -> int:
+    """What the customer spent, net of refunds, cancelled orders left out, placed in [since, until)."""
+    query = select(func.coalesce(func.sum(Order.total - Order.refunded_total), 0)).where(
+        Order.shop_id == shop_id, Order.customer_id == customer_id, Order.status != "cancelled")
+    if since is not None:
+        query = query.where(Order.placed_at >= since)
+    if until is not None:
+        query = query.where(Order.placed_at < until)
+    return int(session.scalar(query) or 0)

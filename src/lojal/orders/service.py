@@ -283,3 +283,20 @@ def list_orders(session: Session, shop: Shop, *, limit: int, after: tuple[dateti
                 placed_since: datetime | None = None) -> list[Any]:
     return repository.page_orders(session, shop.id, limit=limit, after=after, customer_id=customer_id,
                                   status=status, placed_since=placed_since)
+
+
+def order_with_lines(session: Session, shop: Shop, order_id: int) -> tuple[Any, list[Any]] | None:
+    """One order by id with its lines in position order, or None."""
+    order = repository.get_order(session, shop.id, order_id)
+    if order is None:
+        return None
+    return order, repository.order_lines(session, shop.id, [order_id])[order_id]
+
+
+def order_by_external_id(session: Session, shop: Shop, external_id: str) -> Any | None:
+    return repository.get_order_by_external_id(session, shop.id, external_id)
+
+
+def net_spend(session: Session, shop: Shop, customer_id: int, since: datetime | None = None,
+              until: datetime | None = None) -> int:
+    return repository.net_spend(session, shop.id, customer_id, since, until)

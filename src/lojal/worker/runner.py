@@ -65,7 +65,7 @@ class Worker:
                     session.rollback()
                     logger.warning("job was taken over by another worker; its work is rolled back", extra=extra)
                     return
-            logger.info("job done", extra=extra | {"seconds": round(time.perf_counter() - started, 4)})
+            logger.debug("job done", extra=extra | {"seconds": round(time.perf_counter() - started, 4)})
         except Exception as error:
             text = "".join(traceback.format_exception(error))
             with self.session_factory() as session:
