@@ -112,3 +112,9 @@ def get(session: Session, shop: Shop, product_id: int) -> Product:
 def category_paths(session: Session, shop: Shop, product_ids: list[int]) -> dict[int, list[str]]:
     """Each product's category path (``["Sport", "Tennis"]``), for rules that match by category."""
     return repository.category_paths(session, shop.id, product_ids)
+
+
+def category_paths_by_external_id(session: Session, shop: Shop, external_ids: list[str]) -> dict[str, list[str]]:
+    """Category paths keyed by the shop's product ids (for orders not stored yet, e.g. a simulation)."""
+    found = repository.find_products(session, shop.id, sorted(set(external_ids)))
+    return {external_id: list(row.category_path or []) for external_id, row in found.items()}

@@ -42,10 +42,7 @@ def customer_out(customer: Customer, shop: Shop) -> CustomerOut:
                                           if name != "currency"}, "currency": shop.currency})
 
 
-def find_customer(session: Session, shop: Shop, reference: str) -> Customer:
-    if reference.startswith("id:") and reference[3:].isdigit():
-        return service.get(session, shop, int(reference[3:]))
-    return service.get_by_external_id(session, shop, reference)
+find_customer = service.find
 
 
 @router.put("/{external_id}", response_model=CustomerOut, summary="Create or update a customer",

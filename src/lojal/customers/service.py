@@ -239,3 +239,10 @@ def ids_with_birthday(session: Session, shop: Shop, month: int, day: int) -> lis
     """Customers born on this day of the year (29 February birthdays are kept on 28 February in
     other years by the caller)."""
     return repository.ids_with_birthday(session, shop.id, month, day)
+
+
+def find(session: Session, shop: Shop, reference: str) -> Customer:
+    """A customer by the shop's external id, or by Lojal's id written ``id:<n>``."""
+    if reference.startswith("id:") and reference[3:].isdigit():
+        return get(session, shop, int(reference[3:]))
+    return get_by_external_id(session, shop, reference)
