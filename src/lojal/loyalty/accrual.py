@@ -186,15 +186,17 @@ def award_action(session: Session, shop: Shop, customer_id: int, action: str, oc
 
 def adjust(session: Session, shop: Shop, customer_id: int, points: int, reason: str, note: str | None, actor: str,
            now: datetime, operation: str) -> LoyaltyAccount:
-    """A manual adjustment with a reason: added as a lot of its own (available at once, expiring
-    by the programme's policy), or taken from the oldest available lots."""
+    """A manual adjustment with a reason: added as a lot of its own keyed by ``operation`` (available
+    at once, expiring by the programme's policy), or taken from the oldest available lots."""
     program = repository.program(session, shop.id)
     if program is None:
         raise ValidationFailed("this shop has no customer club yet", field="program")
     account = ledger.open_account(session, shop.id, customer_id, now)
     cause = ledger.Cause(reason, actor, note, operation)
     if points > 0:
-        lot = ledger.new_lot(session, account, f"adjust:{operation}", earned_at=now, available_at=now,
+        if repository.lot_by_source(session, shop.id, operation) is not None:
+            return account  # the same adjustment again: already done
+        lot = ledger.new_lot(session, account, operation, earned_at=now, available_at=now,
                              expires_at=rules.lot_expiry(now, program.expiry_policy, program.expiry_months), now=now)
         lot.earned, lot.remaining = points, points
         ledger.post(session, account, "adjust", cause, now, lot=lot, available=points, earned=points)
