@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lojal.cli import database, demo, serve, shops, users
+from lojal.cli import analytics, database, demo, serve, shops, users
 
 app = typer.Typer(help="Lojal: customer loyalty and retention for online shops.", no_args_is_help=True)
 app.add_typer(database.app, name="db")
@@ -13,13 +13,7 @@ app.add_typer(users.app, name="user")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("demo")(demo.demo)
-
-try:
-    from lojal.cli.analytics import app as analytics_app
-except ImportError:  # pragma: no cover
-    analytics_app = None
-if analytics_app is not None:
-    app.add_typer(analytics_app, name="analytics")
+app.add_typer(analytics.app, name="analytics")
 
 
 if __name__ == "__main__":
