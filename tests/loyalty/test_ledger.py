@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lojal.errors import Conflict
-from lojal.loyalty import accrual, ledger, maintenance, program, repository
+from lojal.loyalty import accrual, batch_accrual, ledger, maintenance, program, repository
 from lojal.loyalty.schemas import ProgramIn, RuleIn
-from lojal.models import Customer, DomainEvent, LedgerEntry, PointLot
+from lojal.models import Customer, DomainEvent, LedgerEntry, LoyaltyAccount, PointLot
+from lojal.orders import service as orders
 from tests.fixtures.api import ShopWithKeys
 from tests.loyalty.helpers import T0, account_of, assert_ledger_adds_up, club, later, order_body, put_order, refund
 
@@ -162,3 +163,39 @@ def test_actions_earn_once_per_occurrence_and_within_their_limit(db: Session, sh
     assert given == [10, 0, 10, 0]
     assert accrual.award_action(db, shop.shop, customer_id, "custom:wishlist_shared", "event:4", later(1)) == 10
     assert_ledger_adds_up(db, shop.shop, customer_id)
+
+
+def test_the_batch_path_writes_the_same_ledger_as_one_order_at_a_time(db: Session, shop: ShopWithKeys,
+                                                                         other_shop: ShopWithKeys) -> None:
+    bodies = [(f"o-{n}", order_body(f"c-{n % 4}", [("l-1", 1 + n % 3, 3990 + n), ("l-2", 1, 12900)],
+                                    placed_at=later(n), status="paid" if n % 5 else "placed")) for n in range(12)]
+    results = {}
+    for target, batch in ((shop.shop, True), (other_shop.shop, False)):
+        club(db, target, pending_days=3)
+        ids = [orders.ingest_orders(db, target, [body], later(20))[0].order_id for body in bodies]
+        if batch:
+            batch_accrual.sync_orders(db, target, ids, later(20))
+            batch_accrual.sync_orders(db, target, ids, later(20))  # a replay changes nothing
+        else:
+            for order_id in ids:
+                accrual.sync_order(db, target, order_id, later(20))
+        db.flush()
+        lots = db.execute(select(PointLot.source_key, PointLot.state, PointLot.earned, PointLot.remaining,
+                                 PointLot.expires_at).where(PointLot.shop_id == target.id)).all()
+        entries = db.execute(select(LedgerEntry.kind, LedgerEntry.description, LedgerEntry.pending_delta,
+                                    LedgerEntry.available_delta, LedgerEntry.earned_delta)
+                             .where(LedgerEntry.shop_id == target.id)).all()
+        balances = db.execute(select(LoyaltyAccount.pending, LoyaltyAccount.available, LoyaltyAccount.lifetime_earned,
+                                     LoyaltyAccount.last_purchase_at).where(LoyaltyAccount.shop_id == target.id)
+                              .order_by(LoyaltyAccount.customer_id)).all()
+        order_ids = {order_id: n for n, order_id in enumerate(ids)}
+        results[batch] = (sorted((_relabel(key, order_ids), *rest) for key, *rest in lots), sorted(entries), balances)
+        for customer_id in db.scalars(select(LoyaltyAccount.customer_id).where(LoyaltyAccount.shop_id == target.id)):
+            assert_ledger_adds_up(db, target, customer_id)
+    assert results[True][0] and results[True] == results[False]
+
+
+def _relabel(source_key: str, order_ids: dict[int, int]) -> str:
+    """Source keys name database ids; compare two shops' ledgers by the orders' positions."""
+    parts = source_key.split(":")
+    return f"order#{order_ids[int(parts[1])]}:{parts[2]}"

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from lojal.db.types import UTCDateTime
 from lojal.db.upsert import insert_ignoring_conflicts
 from lojal.models import (
     EarningRule,
@@ -60,12 +61,7 @@ def rule_versions(session: Session, shop_id: int, key: str) -> list[EarningRule]
 
 
 def ensure_account(session: Session, shop_id: int, customer_id: int, now: datetime) -> None:
-    session.flush()
-    row = {"shop_id": shop_id, "customer_id": customer_id, "pending": 0, "available": 0, "spent": 0, "expired": 0,
-           "reversed": 0, "debt": 0, "lifetime_earned": 0, "tier_id": None, "tier_since": None,
-           "tier_review_at": None, "manual_tier_until": None, "joined_at": now, "last_purchase_at": None,
-           "updated_at": now}
-    insert_ignoring_conflicts(session, accounts, [row], ["shop_id", "customer_id"])
+    ensure_accounts(session, shop_id, [customer_id], now)
 
 
 def lock_account(session: Session, shop_id: int, customer_id: int) -> LoyaltyAccount | None:
@@ -78,6 +74,69 @@ def lock_account(session: Session, shop_id: int, customer_id: int) -> LoyaltyAcc
     query = (select(LoyaltyAccount).where(LoyaltyAccount.shop_id == shop_id, LoyaltyAccount.customer_id == customer_id)
              .with_for_update().execution_options(populate_existing=True))
     return session.scalars(query).first()
+
+
+def ensure_accounts(session: Session, shop_id: int, customer_ids: Sequence[int], now: datetime) -> None:
+    """Make the members' accounts that do not exist yet (a concurrent maker wins quietly)."""
+    session.flush()
+    rows = [{"shop_id": shop_id, "customer_id": customer_id, "pending": 0, "available": 0, "spent": 0, "expired": 0,
+             "reversed": 0, "debt": 0, "lifetime_earned": 0, "tier_id": None, "tier_since": None,
+             "tier_review_at": None, "manual_tier_until": None, "joined_at": now, "last_purchase_at": None,
+             "updated_at": now} for customer_id in sorted(set(customer_ids))]
+    insert_ignoring_conflicts(session, accounts, rows, ["shop_id", "customer_id"])
+
+
+def lock_accounts(session: Session, shop_id: int, customer_ids: Sequence[int]) -> dict[int, Any]:
+    """Many members' accounts as plain rows, locked in customer id order (so two batches that
+    share members queue instead of deadlocking)."""
+    session.flush()
+    if not customer_ids:
+        return {}
+    ids = sorted(set(customer_ids))
+    where = (accounts.c.shop_id == shop_id) & accounts.c.customer_id.in_(ids)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(accounts).where(where).values(shop_id=accounts.c.shop_id))
+    query = select(accounts).where(where).order_by(accounts.c.customer_id).with_for_update()
+    return {row.customer_id: row for row in session.execute(query)}
+
+
+def add_to_accounts(session: Session, shop_id: int, deltas: dict[int, dict[str, Any]], now: datetime) -> None:
+    """Add earned points to many accounts in one statement: ``{customer_id: {"pending", "available",
+    "earned", "last"}}`` (``last``: the latest purchase among them)."""
+    if not deltas:
+        return
+    last = bindparam("b_last", type_=UTCDateTime())
+    statement = update(accounts).where(accounts.c.shop_id == bindparam("b_shop"),
+                                       accounts.c.customer_id == bindparam("b_customer")).values(
+        pending=accounts.c.pending + bindparam("b_pending"), available=accounts.c.available + bindparam("b_available"),
+        lifetime_earned=accounts.c.lifetime_earned + bindparam("b_earned"),
+        last_purchase_at=case((accounts.c.last_purchase_at.is_(None), last),
+                              (accounts.c.last_purchase_at < last, last), else_=accounts.c.last_purchase_at),
+        updated_at=bindparam("b_now", type_=UTCDateTime()))
+    session.execute(statement, [{"b_shop": shop_id, "b_customer": customer_id, "b_pending": delta["pending"],
+                                 "b_available": delta["available"], "b_earned": delta["earned"], "b_last": delta["last"],
+                                 "b_now": now} for customer_id, delta in sorted(deltas.items())])
+
+
+def set_tiers(session: Session, shop_id: int, changes: list[tuple[int, int]], now: datetime,
+              review_at: datetime | None) -> None:
+    """Put members in tiers (``(customer_id, tier_id)``), reached now, reviewed at ``review_at``."""
+    if not changes:
+        return
+    statement = update(accounts).where(accounts.c.shop_id == bindparam("b_shop"),
+                                       accounts.c.customer_id == bindparam("b_customer")).values(
+        tier_id=bindparam("b_tier"), tier_since=bindparam("b_now", type_=UTCDateTime()),
+        tier_review_at=bindparam("b_review", type_=UTCDateTime()), updated_at=bindparam("b_now", type_=UTCDateTime()))
+    session.execute(statement, [{"b_shop": shop_id, "b_customer": customer_id, "b_tier": tier_id, "b_now": now,
+                                 "b_review": review_at} for customer_id, tier_id in sorted(changes)])
+
+
+def orders_with_lots(session: Session, shop_id: int, order_ids: Sequence[int]) -> set[int]:
+    session.flush()
+    if not order_ids:
+        return set()
+    query = select(PointLot.order_id).where(PointLot.shop_id == shop_id, PointLot.order_id.in_(sorted(set(order_ids))))
+    return set(session.scalars(query.distinct()))
 
 
 def account(session: Session, shop_id: int, customer_id: int) -> LoyaltyAccount | None:
@@ -325,3 +384,29 @@ def program_numbers(session: Session, shop_id: int, since: datetime) -> dict[str
     names = ("members", "pending", "available", "earned", "spent", "expired", "reversed")
     return dict(zip(names, (int(value) for value in totals), strict=True)) | {
         "earned_recently": int(recent[0]), "spent_recently": int(recent[1])}
+
+
+def points_earned_by_customer(session: Session, shop_id: int, customer_ids: Sequence[int],
+                              since: datetime | None) -> dict[int, int]:
+    session.flush()
+    if not customer_ids:
+        return {}
+    query = select(LedgerEntry.customer_id, func.coalesce(func.sum(LedgerEntry.earned_delta - LedgerEntry.reversed_delta), 0)
+                   ).where(LedgerEntry.shop_id == shop_id, LedgerEntry.customer_id.in_(sorted(set(customer_ids))))
+    if since is not None:
+        query = query.where(LedgerEntry.created_at >= since)
+    return {customer_id: int(total) for customer_id, total in session.execute(query.group_by(LedgerEntry.customer_id))}
+
+
+def all_rule_versions(session: Session, shop_id: int) -> list[EarningRule]:
+    """Every version of every rule, by key, newest version first."""
+    session.flush()
+    query = select(EarningRule).where(EarningRule.shop_id == shop_id)
+    return list(session.scalars(query.order_by(EarningRule.key, EarningRule.version.desc())))
+
+
+def redemptions_by_reward_and_status(session: Session, shop_id: int) -> list[tuple[int, str, int]]:
+    session.flush()
+    query = (select(Redemption.reward_id, Redemption.status, func.count()).where(Redemption.shop_id == shop_id)
+             .group_by(Redemption.reward_id, Redemption.status))
+    return [(reward_id, status, int(count)) for reward_id, status, count in session.execute(query)]

@@ -123,12 +123,15 @@ def cancel(session: Session, shop: Shop, customer_id: int, redemption_id: int, a
     return redemption
 
 
-def mark_codes_used(session: Session, shop: Shop, order_id: int, now: datetime) -> int:
-    """The order's discount codes that are this customer's issued reward codes are used by it."""
-    found = orders.order_with_lines(session, shop, order_id)
-    if found is None or not found[0].discount_codes:
-        return 0
-    order = found[0]
+def mark_codes_used(session: Session, shop: Shop, order_ids: list[int], now: datetime,
+                    found: list[tuple[Any, list[Any]]] | None = None) -> int:
+    """The orders' discount codes that are their customer's issued reward codes are used by them."""
+    found = found if found is not None else orders.orders_with_lines(session, shop, order_ids)
+    with_codes = [order for order, _ in found if order.discount_codes]
+    return sum(_mark_used(session, shop, order, now) for order in with_codes)
+
+
+def _mark_used(session: Session, shop: Shop, order: Any, now: datetime) -> int:
     used = 0
     for redemption in repository.codes_in(session, shop.id, order.discount_codes):
         if redemption.customer_id != order.customer_id or redemption.status != "issued" or order.status == "cancelled":

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from lojal.events.reactions import reaction
 from lojal.kit.clock import utcnow
 from lojal.customers import service as customers
-from lojal.loyalty import accrual, maintenance, repository, rewards, tiers
+from lojal.loyalty import accrual, batch_accrual, maintenance, repository, rewards, tiers
 from lojal.models import Customer, DomainEvent
+from lojal.orders import service as orders
 from lojal.shops.service import get_shop
 from lojal.worker import JobContext, periodic, task
 
@@ -25,10 +26,10 @@ def points_for_orders(session: Session, shop_id: int, events: list[DomainEvent])
         return
     now = utcnow()
     order_ids = sorted({int(event.payload.get("order_id") or event.subject_id) for event in events})
-    for order_id in order_ids:
-        accrual.sync_order(session, shop, order_id, now, actor="job:loyalty.orders")
-        rewards.mark_codes_used(session, shop, order_id, now)
-        tiers.refresh_for_order(session, shop, order_id, now)
+    found = orders.orders_with_lines(session, shop, order_ids)
+    batch_accrual.sync_orders(session, shop, order_ids, now, actor="job:loyalty.orders", found=found)
+    rewards.mark_codes_used(session, shop, order_ids, now, found=found)
+    tiers.refresh_for_orders(session, shop, order_ids, now, found=found)
 
 
 @reaction("loyalty.actions", "customer.created", "customer.updated", "event.custom")

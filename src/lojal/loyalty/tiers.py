@@ -67,6 +67,37 @@ def refresh_for_order(session: Session, shop: Shop, order_id: int, now: datetime
     upgrade_if_reached(session, shop, program, account, now)
 
 
+def refresh_for_orders(session: Session, shop: Shop, order_ids: list[int], now: datetime,
+                       found: list[tuple[Any, list[Any]]] | None = None) -> int:
+    """Upgrade the members who bought these orders and whose qualifying value now reaches a
+    higher tier: values in one query, accounts locked in one, upgrades written in one."""
+    program = repository.program(session, shop.id)
+    tiers = tier_facts(repository.tiers(session, shop.id))
+    if program is None or not program.enabled or not tiers:
+        return 0
+    found = found if found is not None else orders.orders_with_lines(session, shop, order_ids)
+    customer_ids = sorted({order.customer_id for order, _ in found})
+    since = rules.window_start(now, program.tier_window)
+    if program.tier_basis == "points":
+        values = repository.points_earned_by_customer(session, shop.id, customer_ids, since)
+    else:
+        values = orders.net_spend_by_customer(session, shop, customer_ids, since)
+    by_id = {tier.tier_id: tier for tier in tiers}
+    upgrades = []
+    for customer_id, account in repository.lock_accounts(session, shop.id, customer_ids).items():
+        reached, current = rules.tier_for(values.get(customer_id, 0), tiers), by_id.get(account.tier_id)
+        if reached is not None and (current is None or reached.position > current.position):
+            upgrades.append((customer_id, account.tier_id, reached))
+    review_at = rules.next_review(now, program.tier_window)
+    repository.set_tiers(session, shop.id, [(customer_id, tier.tier_id) for customer_id, _, tier in upgrades], now,
+                         review_at)
+    record_domain_events(session, shop.id, [NewDomainEvent(
+        "tier.changed", "customer", customer_id, customer_id, now,
+        {"from_tier_id": old, "to_tier_id": tier.tier_id, "to_tier": tier.name, "reason": "reached"})
+        for customer_id, old, tier in upgrades])
+    return len(upgrades)
+
+
 def review_due(session: Session, shop: Shop, program: LoyaltyProgram, now: datetime, batch: int = 500) -> int:
     """At the end of a qualification period (or a manual tier's end): keep, drop or raise."""
     tiers = tier_facts(repository.tiers(session, shop.id))

@@ -163,3 +163,20 @@ def net_spend(session: Session, shop_id: int, customer_id: int, since: datetime 
     if until is not None:
         query = query.where(Order.placed_at < until)
     return int(session.scalar(query) or 0)
+
+
+def orders_by_id(session: Session, shop_id: int, order_ids: list[int]) -> list[Any]:
+    if not order_ids:
+        return []
+    query = select(orders).where(orders.c.shop_id == shop_id, orders.c.id.in_(sorted(set(order_ids))))
+    return list(session.execute(query.order_by(orders.c.id)))
+
+
+def net_spend_by_customer(session: Session, shop_id: int, customer_ids: list[int], since: datetime | None) -> dict[int, int]:
+    if not customer_ids:
+        return {}
+    query = select(Order.customer_id, func.coalesce(func.sum(Order.total - Order.refunded_total), 0)).where(
+        Order.shop_id == shop_id, Order.customer_id.in_(sorted(set(customer_ids))), Order.status != "cancelled")
+    if since is not None:
+        query = query.where(Order.placed_at >= since)
+    return {customer_id: int(total) for customer_id, total in session.execute(query.group_by(Order.customer_id))}

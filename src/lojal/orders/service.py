@@ -300,3 +300,16 @@ def order_by_external_id(session: Session, shop: Shop, external_id: str) -> Any 
 def net_spend(session: Session, shop: Shop, customer_id: int, since: datetime | None = None,
               until: datetime | None = None) -> int:
     return repository.net_spend(session, shop.id, customer_id, since, until)
+
+
+def orders_with_lines(session: Session, shop: Shop, order_ids: list[int]) -> list[tuple[Any, list[Any]]]:
+    """Many orders by id with their lines (plain rows, in id and position order), in two queries."""
+    rows = repository.orders_by_id(session, shop.id, order_ids)
+    grouped = repository.lines_of(session, shop.id, [row.id for row in rows])
+    return [(row, grouped[row.id]) for row in rows]
+
+
+def net_spend_by_customer(session: Session, shop: Shop, customer_ids: list[int], since: datetime | None = None,
+                          ) -> dict[int, int]:
+    """Spend net of refunds per customer since a time, cancelled orders left out, in one query."""
+    return repository.net_spend_by_customer(session, shop.id, customer_ids, since)
