@@ -138,11 +138,14 @@ def _after_id(cursor: str | None) -> tuple[datetime, int] | None:
 
 @router.get("/admin/shops/{slug}/customers/{customer_id}")
 def customer_page(request: Request, slug: str, customer_id: int, session: SessionDependency) -> HTMLResponse:
+    from lojal.web.admin.loyalty import member_club  # the club's pages import this module
+
     user = current_user(request, session)
-    shop, _ = shop_of_user(session, user, slug)
+    shop, role = shop_of_user(session, user, slug)
     try:
         customer = customers.get(session, shop, customer_id)
     except NotFound as error:
         raise PageNotFound() from error
-    return render(request, "admin/customer.html", {"customer": customer, "entries": timeline(session, shop, customer, 200)},
+    return render(request, "admin/customer.html", {"customer": customer, "entries": timeline(session, shop, customer, 200),
+                                                   "club": member_club(request, session, shop, role, customer.id)},
                   shop=shop, user=user)
