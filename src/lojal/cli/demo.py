@@ -12,7 +12,9 @@ from lojal.cli.common import console, engine_for
 from lojal.config import get_settings
 from lojal.db.engine import make_session_factory
 from lojal.db.migrate import upgrade
+from lojal.demo.club import credit_history, set_up_demo_club
 from lojal.ingest.bulk import BulkIngestor
+from lojal.kit.clock import utcnow
 from lojal.shops import repository as shops_repository
 from lojal.shops import service as shops
 from lojal.shops.schemas import ShopIn
@@ -44,6 +46,7 @@ def demo(customers: int = typer.Option(5000, help="How many customers to generat
             user = users.get_user_by_email(session, DEMO_EMAIL) or users.create_user(session, DEMO_EMAIL, password, "Demo")
             users.grant_role(session, user, shop, "owner")
             issued = shops.create_api_key(session, shop, "demo", ["ingest", "read", "admin"])
+            set_up_demo_club(session, shop, utcnow())
             session.commit()
             config = DemoConfig(customers=customers, seed=seed)
             ingestor = BulkIngestor(session, shop, batch_size=settings.bulk_batch_size, after_batch=session.commit)
@@ -59,6 +62,12 @@ def demo(customers: int = typer.Option(5000, help="How many customers to generat
                 progress.update(task, completed=report.received, total=report.received)
             console.print(f"loaded {report.succeeded} records ({', '.join(f'{n} {k}s' for k, n in report.counts.items())})"
                           + (f"; {report.failed} refused" if report.failed else ""))
+            with Progress(TextColumn("crediting club points"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console) as progress:
+                task = progress.add_task("orders", total=None)
+                points = credit_history(session, shop, utcnow(),
+                                        lambda done, total: progress.update(task, completed=done, total=total))
+            console.print(f"the club Nordlys-klubben credited {points:,} points for the order history")
             console.print(f"API key for the demo shop (shown once): {issued.key}")
     if password:
         console.print(f"admin login: [bold]{DEMO_EMAIL}[/bold] / [bold]{password}[/bold]")

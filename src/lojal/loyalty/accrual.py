@@ -65,12 +65,15 @@ def live_rules(session: Session, shop: Shop, account: LoyaltyAccount | None,
     return base, extras
 
 
-def pinned_rules(session: Session, shop: Shop, lots: list[PointLot]) -> tuple[rules.RuleFacts | None, list[rules.RuleFacts]]:
+def pinned_rules(session: Session, shop: Shop, lots: list[Any]) -> tuple[rules.RuleFacts | None, list[rules.RuleFacts]]:
     """The rules an order's existing lots were earned by (retired versions included)."""
-    by_id = repository.rules_by_id(session, shop.id, [lot.rule_id for lot in lots if lot.rule_id])
+    return pinned_from(lots, repository.rules_by_id(session, shop.id, [lot.rule_id for lot in lots if lot.rule_id]))
+
+
+def pinned_from(lots: list[Any], by_id: dict[int, EarningRule]) -> tuple[rules.RuleFacts | None, list[rules.RuleFacts]]:
     base, extras, seen = None, [], set()
     for lot in lots:
-        source = lot.source_key.rsplit(":", 2)[-2:]
+        source = ":".join(lot.source_key.rsplit(":", 2)[-2:])
         if lot.rule_id in by_id and lot.rule_id not in seen:
             seen.add(lot.rule_id)
             facts = rule_facts(by_id[lot.rule_id])
@@ -78,10 +81,10 @@ def pinned_rules(session: Session, shop: Shop, lots: list[PointLot]) -> tuple[ru
                 base = facts
             else:
                 extras.append(facts)
-        tier = TIER_SOURCE.match(":".join(source))
-        if tier and ":".join(source) not in seen:
-            seen.add(":".join(source))
-            extras.append(rules.RuleFacts(None, ":".join(source), "tier", multiplier_percent=int(tier.group(2))))
+        tier = TIER_SOURCE.match(source)
+        if tier and source not in seen:
+            seen.add(source)
+            extras.append(rules.RuleFacts(None, source, "tier", multiplier_percent=int(tier.group(2))))
     return base, extras
 
 

@@ -7,6 +7,7 @@ not a first earning (an order with lots already, a member who owes points) goes 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,10 +35,13 @@ def sync_orders(session: Session, shop: Shop, order_ids: list[int], now: datetim
     customer_ids = sorted({order.customer_id for order, _ in found})
     repository.ensure_accounts(session, shop.id, customer_ids, now)
     accounts = repository.lock_accounts(session, shop.id, customer_ids)
-    with_lots = repository.orders_with_lots(session, shop.id, [order.id for order, _ in found])
+    lots = repository.lots_of_orders(session, shop.id, [order.id for order, _ in found])
     first, one_by_one = [], []
+    unchanged = _unchanged(session, shop, program, [(order, lines) for order, lines in found if order.id in lots], lots)
     for order, lines in found:
-        if order.id in with_lots or accounts[order.customer_id].debt > 0:
+        if order.id in unchanged:
+            continue
+        if order.id in lots or accounts[order.customer_id].debt > 0:
             one_by_one.append(order.id)
         elif _earns(order, program):
             first.append((order, lines))
@@ -45,6 +49,33 @@ def sync_orders(session: Session, shop: Shop, order_ids: list[int], now: datetim
     for order_id in one_by_one:
         change += accrual.sync_order(session, shop, order_id, now, actor)
     return change
+
+
+def _unchanged(session: Session, shop: Shop, program: LoyaltyProgram, found: list[tuple[Any, list[Any]]],
+               lots: dict[int, list[Any]]) -> set[int]:
+    """Orders whose lots already hold what they earn (a replay, or an event that changed nothing
+    that counts): nothing to write, and no need to take the slow path."""
+    if not found:
+        return set()
+    by_id = repository.rules_by_id(session, shop.id, [lot.rule_id for order_lots in lots.values()
+                                                      for lot in order_lots if lot.rule_id])
+    paths = catalog.category_paths(session, shop, [line.product_id for _, lines in found for line in lines
+                                                   if line.product_id])
+    same = set()
+    for order, lines in found:
+        base, extras = accrual.pinned_from(lots[order.id], by_id)
+        if base is None:
+            continue
+        facts = _facts(order, lines, paths)
+        if facts.status not in accrual.EARNING_STATUSES:
+            facts = replace(facts, status="cancelled")
+        wanted = {target.source_key: target.kept for target in rules.order_lot_targets(
+            facts, accrual.basis_of(program), base, extras)}
+        held = {lot.source_key: lot.earned - lot.reversed for lot in lots[order.id]}
+        if all(wanted.get(key, 0) == points for key, points in held.items()) and all(
+                held.get(key, 0) == points for key, points in wanted.items()):
+            same.add(order.id)
+    return same
 
 
 def _earns(order: Any, program: LoyaltyProgram) -> bool:

@@ -131,12 +131,17 @@ def set_tiers(session: Session, shop_id: int, changes: list[tuple[int, int]], no
                                  "b_review": review_at} for customer_id, tier_id in sorted(changes)])
 
 
-def orders_with_lots(session: Session, shop_id: int, order_ids: Sequence[int]) -> set[int]:
+def lots_of_orders(session: Session, shop_id: int, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The lots of many orders as plain rows, by order (orders without lots are left out)."""
     session.flush()
+    grouped: dict[int, list[Any]] = {}
     if not order_ids:
-        return set()
-    query = select(PointLot.order_id).where(PointLot.shop_id == shop_id, PointLot.order_id.in_(sorted(set(order_ids))))
-    return set(session.scalars(query.distinct()))
+        return grouped
+    lots = PointLot.__table__
+    query = select(lots).where(lots.c.shop_id == shop_id, lots.c.order_id.in_(sorted(set(order_ids))))
+    for row in session.execute(query.order_by(lots.c.order_id, lots.c.id)):
+        grouped.setdefault(row.order_id, []).append(row)
+    return grouped
 
 
 def account(session: Session, shop_id: int, customer_id: int) -> LoyaltyAccount | None:

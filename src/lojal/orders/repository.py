@@ -180,3 +180,7 @@ def net_spend_by_customer(session: Session, shop_id: int, customer_ids: list[int
     if since is not None:
         query = query.where(Order.placed_at >= since)
     return {customer_id: int(total) for customer_id, total in session.execute(query.group_by(Order.customer_id))}
+
+
+def order_ids(session: Session, shop_id: int) -> list[int]:
+    return list(session.scalars(select(orders.c.id).where(orders.c.shop_id == shop_id).order_by(orders.c.id)))

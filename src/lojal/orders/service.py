@@ -313,3 +313,8 @@ def net_spend_by_customer(session: Session, shop: Shop, customer_ids: list[int],
                           ) -> dict[int, int]:
     """Spend net of refunds per customer since a time, cancelled orders left out, in one query."""
     return repository.net_spend_by_customer(session, shop.id, customer_ids, since)
+
+
+def order_ids(session: Session, shop: Shop) -> list[int]:
+    """Every order id of the shop, oldest id first (for back-fills such as crediting points)."""
+    return repository.order_ids(session, shop.id)
