@@ -415,3 +415,66 @@ def redemptions_by_reward_and_status(session: Session, shop_id: int) -> list[tup
     query = (select(Redemption.reward_id, Redemption.status, func.count()).where(Redemption.shop_id == shop_id)
              .group_by(Redemption.reward_id, Redemption.status))
     return [(reward_id, status, int(count)) for reward_id, status, count in session.execute(query)]
+
+
+CHUNK = 10000
+"""Ids per IN list (SQLite takes at most 32,766 parameters in a statement)."""
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    ordered = sorted(set(ids))
+    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+
+
+def _lot_rows(session: Session, shop_id: int, customer_ids: Sequence[int], *conditions: Any) -> list[Any]:
+    session.flush()
+    lots = PointLot.__table__
+    rows: list[Any] = []
+    for chunk in _chunks(customer_ids):
+        query = select(lots).where(lots.c.shop_id == shop_id, lots.c.customer_id.in_(chunk), *conditions)
+        rows.extend(session.execute(query.order_by(lots.c.customer_id, lots.c.id)))
+    return rows
+
+
+def due_lot_rows(session: Session, shop_id: int, customer_ids: Sequence[int], now: datetime) -> list[Any]:
+    """Pending lots of these members whose pending period has passed (plain rows)."""
+    lots = PointLot.__table__
+    return _lot_rows(session, shop_id, customer_ids, lots.c.state == "pending", lots.c.available_at <= now)
+
+
+def expired_lot_rows(session: Session, shop_id: int, customer_ids: Sequence[int], now: datetime) -> list[Any]:
+    lots = PointLot.__table__
+    return _lot_rows(session, shop_id, customer_ids, lots.c.remaining > 0, lots.c.expires_at <= now)
+
+
+def lot_rows_with_points(session: Session, shop_id: int, customer_ids: Sequence[int]) -> list[Any]:
+    return _lot_rows(session, shop_id, customer_ids, PointLot.__table__.c.remaining > 0)
+
+
+def make_available(session: Session, shop_id: int, lot_ids: Sequence[int]) -> None:
+    lots = PointLot.__table__
+    for chunk in _chunks(lot_ids):
+        session.execute(update(lots).where(lots.c.shop_id == shop_id, lots.c.id.in_(chunk)).values(state="available"))
+
+
+def void_lots(session: Session, shop_id: int, lot_ids: Sequence[int]) -> None:
+    """What is left of these lots expires."""
+    lots = PointLot.__table__
+    for chunk in _chunks(lot_ids):
+        session.execute(update(lots).where(lots.c.shop_id == shop_id, lots.c.id.in_(chunk))
+                        .values(expired=lots.c.expired + lots.c.remaining, remaining=0))
+
+
+def move_balances(session: Session, shop_id: int, deltas: dict[int, dict[str, int]], now: datetime) -> None:
+    """Add each member's deltas by state (the ledger's state names) to their account, in one statement."""
+    if not deltas:
+        return
+    columns = {state: ("lifetime_earned" if state == "earned" else state) for state in
+               ("pending", "available", "spent", "expired", "reversed", "debt", "earned")}
+    statement = update(accounts).where(accounts.c.shop_id == bindparam("b_shop"),
+                                       accounts.c.customer_id == bindparam("b_customer")).values(
+        {column: accounts.c[column] + bindparam(f"b_{state}") for state, column in columns.items()}
+        | {"updated_at": bindparam("b_now", type_=UTCDateTime())})
+    session.execute(statement, [{"b_shop": shop_id, "b_customer": customer_id, "b_now": now}
+                                | {f"b_{state}": delta.get(state, 0) for state in columns}
+                                for customer_id, delta in sorted(deltas.items())])

@@ -72,15 +72,21 @@ def actions_of(event: DomainEvent, customer: Customer) -> list[tuple[str, str]]:
 @task("loyalty.housekeeping")
 def housekeeping(context: JobContext, payload: dict[str, Any]) -> None:
     """Release pending points, warn of and expire points, expire unused codes, review tiers,
-    birthday points: for every shop with a club."""
+    birthday points: for every shop with a club, a batch at a time, committing between batches
+    (each step is idempotent, so a crash midway is picked up by the next run)."""
     now = utcnow()
-    for shop, program in repository.shops_with_programs(context.session):
-        maintenance.release_due(context.session, shop, now)
-        maintenance.warn_expiring(context.session, shop, program, now)
-        maintenance.expire_due(context.session, shop, program, now)
-        rewards.expire_codes(context.session, shop, program, now)
-        tiers.review_due(context.session, shop, program, now)
-        accrual.award_birthdays(context.session, shop, now)
+    session = context.session
+    for shop, program in repository.shops_with_programs(session):
+        steps = (lambda: maintenance.release_due(session, shop, now),
+                 lambda: maintenance.warn_expiring(session, shop, program, now),
+                 lambda: maintenance.expire_due(session, shop, program, now),
+                 lambda: rewards.expire_codes(session, shop, program, now),
+                 lambda: tiers.review_due(session, shop, program, now))
+        for step in steps:
+            while step():
+                session.commit()
+        accrual.award_birthdays(session, shop, now)
+        session.commit()
 
 
 periodic("loyalty.housekeeping", every=timedelta(minutes=15))
