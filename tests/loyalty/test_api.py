@@ -171,3 +171,26 @@ def test_another_shop_sees_none_of_the_club(client: TestClient, shop: ShopWithKe
                        headers=other).status_code == 404
     assert client.put(f"/api/v1/loyalty/tiers/{ids['Gull']}", json={"name": "x", "position": 1, "threshold": 0},
                       headers=other).status_code == 404
+
+
+def test_actions_earn_through_the_hubs_events_once(client: TestClient, shop: ShopWithKeys, clock: FrozenClock,
+                                                   session_factory: sessionmaker[Session]) -> None:
+    admin = auth(shop.admin_key)
+    client.put("/api/v1/loyalty/program", json=PROGRAM_EXAMPLE, headers=admin)
+    for rule in ({"key": "velkommen", "kind": "action", "name": "Velkommen i klubben", "action": "signup", "points": 100},
+                 {"key": "nyhetsbrev", "kind": "action", "name": "Takk for at du vil ha nyhetsbrev",
+                  "action": "newsletter_consent", "points": 50},
+                 {"key": "anmeldelse", "kind": "action", "name": "Ønskeliste delt", "action": "custom",
+                  "custom_event": "wishlist_shared", "points": 20, "limit_count": 1, "limit_period": "day"}):
+        assert client.post("/api/v1/loyalty/rules", json=rule, headers=admin).status_code == 201
+    customer = {"email": "ola@example.no", "email_consent": {"granted": True, "source": "checkout"}}
+    for _ in range(2):
+        assert client.put("/api/v1/customers/c-1", json=customer, headers=auth(shop.ingest_key)).status_code in (200, 201)
+        for number in (1, 2):
+            event = {"name": "wishlist_shared", "external_id": f"e-{number}",
+                     "customer": {"external_id": "c-1"}, "occurred_at": NOW.isoformat()}
+            assert client.post("/api/v1/events", json=event, headers=auth(shop.ingest_key)).status_code in (200, 201)
+        run_jobs(session_factory)
+    ledger = client.get("/api/v1/customers/c-1/loyalty/ledger", headers=auth(shop.read_key)).json()["data"]
+    assert sorted((entry["description"], entry["points"]) for entry in ledger) == [
+        ("Takk for at du vil ha nyhetsbrev", 50), ("Velkommen i klubben", 100), ("Ønskeliste delt", 20)]

@@ -35,8 +35,10 @@ def points_for_orders(session: Session, shop_id: int, events: list[DomainEvent])
 @reaction("loyalty.actions", "customer.created", "customer.updated", "event.custom")
 def points_for_actions(session: Session, shop_id: int, events: list[DomainEvent]) -> None:
     shop = get_shop(session, shop_id)
-    if repository.program(session, shop_id) is None:
-        return
+    program = repository.program(session, shop_id)
+    if program is None or not program.enabled or not any(
+            rule.kind == "action" and rule.active for rule in repository.current_rules(session, shop_id)):
+        return  # no club, or no rule pays for actions: nothing to look at
     now = utcnow()
     for event in events:
         if event.customer_id is None:
