@@ -195,10 +195,10 @@ def adjust(session: Session, shop: Shop, customer_id: int, points: int, reason: 
     if program is None:
         raise ValidationFailed("this shop has no customer club yet", field="program")
     account = ledger.open_account(session, shop.id, customer_id, now)
+    if repository.operation_done(session, shop.id, customer_id, operation):
+        return account  # the same adjustment again: already done
     cause = ledger.Cause(reason, actor, note, operation)
     if points > 0:
-        if repository.lot_by_source(session, shop.id, operation) is not None:
-            return account  # the same adjustment again: already done
         lot = ledger.new_lot(session, account, operation, earned_at=now, available_at=now,
                              expires_at=rules.lot_expiry(now, program.expiry_policy, program.expiry_months), now=now)
         lot.earned, lot.remaining = points, points

@@ -478,3 +478,10 @@ def move_balances(session: Session, shop_id: int, deltas: dict[int, dict[str, in
     session.execute(statement, [{"b_shop": shop_id, "b_customer": customer_id, "b_now": now}
                                 | {f"b_{state}": delta.get(state, 0) for state in columns}
                                 for customer_id, delta in sorted(deltas.items())])
+
+
+def operation_done(session: Session, shop_id: int, customer_id: int, operation: str) -> bool:
+    session.flush()
+    query = select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.customer_id == customer_id,
+                                         LedgerEntry.operation == operation).limit(1)
+    return session.scalar(query) is not None

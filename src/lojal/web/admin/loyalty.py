@@ -43,6 +43,7 @@ EDIT_ROLES = frozenset({"owner", "marketer"})
 """May change the programme, rules, tiers, rewards and offers."""
 MEMBER_ROLES = frozenset({"owner", "support"})
 """May adjust a member's points and set a manual tier."""
+OPERATION = re.compile(r"adjust:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BASE = "/admin/shops/{slug}/loyalty"
 
 MODEL_MESSAGES = {
@@ -680,7 +681,7 @@ def member_club(request: Request, session: Session, shop: Shop, role: str, custo
     """The customer page's "Customer club" card: what it shows and which forms the role gets."""
     card = reports.member_card(session, shop, customer_id, utcnow())
     manual_until = card["progress"]["manual_until"] if card else None
-    return {"card": card, "can_adjust": role in MEMBER_ROLES,
+    return {"card": card, "can_adjust": role in MEMBER_ROLES, "operation": f"adjust:{uuid4()}",
             "manual_last_day": manual_until - timedelta(seconds=1) if manual_until else None,
             "form_values": values or {}, "form_errors": errors or {}, "labels": LABELS,
             "flash": request.session.pop("loyalty_flash", None)}
@@ -691,6 +692,14 @@ def customer_of(page: Page, customer_id: int) -> Any:
         return customers.get(page.session, page.shop, customer_id)
     except NotFound as error:
         raise PageNotFound() from error
+
+
+def _operation(submitted: Any) -> str:
+    """The adjustment's operation key, made when the form was shown: a form sent twice (a double
+    click, a reload) adjusts once."""
+    if isinstance(submitted, str) and OPERATION.fullmatch(submitted):
+        return submitted
+    return f"adjust:{uuid4()}"
 
 
 def member_failed(page: Page, customer: Any, error: Exception, values: dict[str, Any]) -> HTMLResponse:
@@ -715,7 +724,7 @@ def adjust_points(request: Request, slug: str, customer_id: int, session: Sessio
         adjustment = reader.validated(AdjustmentIn, {"points": reader.whole("points"), "reason": reader.text("reason"),
                                                      "note": reader.optional("note")})
         accrual.adjust(session, page.shop, customer.id, adjustment.points, adjustment.reason, adjustment.note,
-                       f"admin:{page.user.email}", utcnow(), f"adjust:{uuid4()}")
+                       f"admin:{page.user.email}", utcnow(), _operation(form.get("operation")))
         session.commit()
     except (FormInvalid, LojalError) as error:
         return member_failed(page, customer, error, dict(form))
