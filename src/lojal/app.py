@@ -79,11 +79,12 @@ def _mount_routers(app: FastAPI) -> None:
     from lojal.catalog.endpoints import router as products
     from lojal.customers.endpoints import router as customers
     from lojal.events.endpoints import router as events
+    from lojal.integrations.endpoints import router as integrations
     from lojal.ingest.endpoints import router as bulk
     from lojal.loyalty.endpoints import router as loyalty
     from lojal.orders.endpoints import router as orders
     from lojal.web.admin import mount_admin
 
-    for router in (customers, orders, products, events, bulk, loyalty):
+    for router in (customers, orders, products, events, bulk, loyalty, integrations):
         app.include_router(router)
     mount_admin(app)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from lojal.cli import analytics, database, demo, serve, shops, users
+from lojal.cli import analytics, database, demo, integrations, serve, shops, users
 
 app = typer.Typer(help="Lojal: customer loyalty and retention for online shops.", no_args_is_help=True)
 app.add_typer(database.app, name="db")
 app.add_typer(shops.app, name="shop")
+shops.app.add_typer(integrations.app, name="connect")
 app.add_typer(users.app, name="user")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
