@@ -76,6 +76,7 @@ def serve_app() -> FastAPI:
 
 
 def _mount_routers(app: FastAPI) -> None:
+    from lojal.analytics.endpoints import router as analytics
     from lojal.catalog.endpoints import router as products
     from lojal.customers.endpoints import router as customers
     from lojal.events.endpoints import router as events
@@ -85,6 +86,6 @@ def _mount_routers(app: FastAPI) -> None:
     from lojal.orders.endpoints import router as orders
     from lojal.web.admin import mount_admin
 
-    for router in (customers, orders, products, events, bulk, loyalty, integrations):
+    for router in (customers, orders, products, events, bulk, loyalty, analytics, integrations):
         app.include_router(router)
     mount_admin(app)

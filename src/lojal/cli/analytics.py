@@ -19,12 +19,14 @@ from lojal.analytics.clv.shifted_beta_geometric import ShiftedBetaGeometricFit, 
 from lojal.analytics.clv.validation import HoldoutReport
 from lojal.analytics.transactions import TransactionColumns, read_transactions
 from lojal.cli.analytics_metrics import metrics_command
+from lojal.cli.analytics_run import run_command
 from lojal.cli.common import console, errors
 from lojal.errors import LojalError, ValidationFailed
 
 app = typer.Typer(help="Retention analytics and customer lifetime value from a transactions file.",
                   no_args_is_help=True)
 app.command("metrics")(metrics_command)
+app.command("run")(run_command)
 
 
 MODEL_CHOICES = ", ".join([*PURCHASE_MODELS, AUTOMATIC])

@@ -1,5 +1,6 @@
 """Every ORM model, one file per aggregate. Importing this package registers them all."""
 
+from lojal.models.analytics import AnalyticsRun, CustomerPrediction
 from lojal.models.catalog import Product, ProductVariant
 from lojal.models.customer import Customer
 from lojal.models.event import CustomerEvent, DomainEvent
@@ -21,6 +22,8 @@ from lojal.models.shop import AdminUser, ApiKey, Shop, ShopMembership
 
 __all__ = [
     "AdminUser",
+    "AnalyticsRun",
+    "CustomerPrediction",
     "ApiKey",
     "Customer",
     "EarningRule",
