@@ -485,3 +485,12 @@ def operation_done(session: Session, shop_id: int, customer_id: int, operation: 
     query = select(LedgerEntry.id).where(LedgerEntry.shop_id == shop_id, LedgerEntry.customer_id == customer_id,
                                          LedgerEntry.operation == operation).limit(1)
     return session.scalar(query) is not None
+
+
+def redemption_counts_of_member(session: Session, shop_id: int, customer_id: int) -> dict[int, int]:
+    """Redemptions per reward of one member, cancelled ones left out."""
+    session.flush()
+    query = (select(Redemption.reward_id, func.count()).where(
+        Redemption.shop_id == shop_id, Redemption.customer_id == customer_id, Redemption.status != "cancelled")
+        .group_by(Redemption.reward_id))
+    return {reward_id: int(count) for reward_id, count in session.execute(query)}

@@ -229,14 +229,11 @@ def _answer(valid: bool, reason: str, message: str, **details: Any) -> dict[str,
 def available_rewards(session: Session, shop: Shop, account: LoyaltyAccount | None, now: datetime) -> list[dict[str, Any]]:
     """Every offered reward, with whether the member can redeem it now and, if not, why."""
     tiers = repository.tiers(session, shop.id)
+    redeemed = repository.redemption_counts_of_member(session, shop.id, account.customer_id) if account else {}
+    balance = (account.available - account.debt) if account else 0
     views = []
     for reward in repository.rewards(session, shop.id, active_only=True):
-        if account is None:
-            reason = "not a member yet"
-        else:
-            reason = why_not(reward, account, tiers, repository.redemption_count(session, shop.id, account.customer_id,
-                                                                                   reward.id), now)
-        balance = (account.available - account.debt) if account else 0
+        reason = "not a member yet" if account is None else why_not(reward, account, tiers, redeemed.get(reward.id, 0), now)
         views.append({"id": reward.id, "name": reward.name, "description": reward.description, "kind": reward.kind,
                       "points_cost": reward.points_cost, "value": reward.value, "product_sku": reward.product_sku,
                       "redeemable": reason is None, "reason": reason,
