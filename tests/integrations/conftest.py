@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 import lojal.events.tasks  # noqa: F401  (registers the dispatcher)
 import lojal.integrations.tasks  # noqa: F401  (registers the delivery job)
 from lojal.integrations import service
-from lojal.kit.clock import FrozenClock, set_clock
+from lojal.kit.clock import FrozenClock
 from lojal.worker import Worker
 from tests.fixtures.api import ShopWithKeys
+from tests.fixtures.clock import frozen_clock
 from tests.integrations.helpers import SHOPIFY_SECRET, WOOCOMMERCE_SECRET
 
 NOW = datetime(2026, 3, 14, 17, 30, tzinfo=UTC)
@@ -19,10 +20,8 @@ NOW = datetime(2026, 3, 14, 17, 30, tzinfo=UTC)
 
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
+    with frozen_clock(NOW) as frozen:
+        yield frozen
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import lojal.events.tasks  # noqa: F401  (registers the dispatcher)
 import lojal.loyalty.tasks  # noqa: F401  (registers the club's reactions)
-from lojal.kit.clock import FrozenClock, set_clock
+from lojal.kit.clock import FrozenClock
 from lojal.loyalty.schemas import PROGRAM_EXAMPLE
 from lojal.worker import Worker
 from tests.fixtures.api import ShopWithKeys, auth
+from tests.fixtures.clock import frozen_clock
 from tests.orders.test_order_endpoints import order_payload
 
 NOW = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
@@ -23,10 +24,8 @@ NOW = datetime(2026, 3, 14, 18, 0, tzinfo=UTC)
 
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(NOW)
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
+    with frozen_clock(NOW) as frozen:
+        yield frozen
 
 
 def run_jobs(session_factory: sessionmaker[Session]) -> None:

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lojal.config import WorkerSettings
 from lojal.db.engine import make_session_factory
-from lojal.kit.clock import FrozenClock, set_clock
+from lojal.kit.clock import FrozenClock
 from lojal.models import Job, Shop
 from lojal.worker import JobContext, Worker, enqueue, retry_dead
 from lojal.worker.registry import Registry
+from tests.fixtures.clock import frozen_clock
 from tests.fixtures.database import truncate_all
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -20,10 +21,8 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def clock() -> Iterator[FrozenClock]:
-    frozen = FrozenClock(T0)
-    previous = set_clock(frozen)
-    yield frozen
-    set_clock(previous)
+    with frozen_clock(T0) as frozen:
+        yield frozen
 
 
 @pytest.fixture
