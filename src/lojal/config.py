@@ -37,6 +37,15 @@ class WorkerSettings(BaseModel):
     max_attempts: int = 8
 
 
+class WebhookSettings(BaseModel):
+    """Outgoing webhooks (``LOJAL_WEBHOOKS__...``)."""
+
+    allow_private_urls: bool = False
+    """Allow subscription URLs on loopback and private networks (tests and local development only)."""
+    timeout_seconds: float = 10.0
+    max_attempts: int = 8
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LOJAL_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -60,6 +69,7 @@ class Settings(BaseSettings):
     """Run background jobs inside the web process (what ``lojal serve`` does on SQLite)."""
     mail: MailSettings = Field(default_factory=MailSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     def resolved_secret_key(self) -> str:
         if self.secret_key:

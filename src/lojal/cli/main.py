@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lojal.cli import analytics, database, demo, integrations, serve, shops, users
+from lojal.cli import analytics, database, demo, integrations, privacy, serve, shops, users, webhooks
 
 app = typer.Typer(help="Lojal: customer loyalty and retention for online shops.", no_args_is_help=True)
 app.add_typer(database.app, name="db")
@@ -15,6 +15,8 @@ app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("demo")(demo.demo)
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(privacy.app, name="customer")
+app.add_typer(webhooks.app, name="webhooks")
 
 
 if __name__ == "__main__":

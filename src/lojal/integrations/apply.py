@@ -31,6 +31,7 @@ from lojal.models import Shop
 from lojal.orders import service as orders
 from lojal.orders.refunds import ingest_refund
 from lojal.orders.schemas import OrderIn, RefundIn
+from lojal.privacy import service as privacy
 from lojal.shops.service import get_shop
 
 logger = logging.getLogger("lojal.integrations")
@@ -69,6 +70,45 @@ def apply_delivery(session: Session, shop_id: int, payload: dict[str, Any], *, f
         logger.warning("webhook delivery not applied in full: %s", outcome.reason or outcome.problems, extra=extra)
     else:
         logger.info("webhook delivery %s", outcome.status, extra=extra)
+
+
+def apply_privacy_request(session: Session, shop_id: int, payload: dict[str, Any], *, now: datetime) -> None:
+    """Shopify's customers/redact erases the customer, customers/data_request produces the data
+    document (fetched with ``GET /api/v1/customers/{customer}/data`` or ``lojal customer
+    export``); both are logged by lojal.privacy. The outcome is recorded on the delivery, and the
+    request's e-mail and phone are not kept once it is handled."""
+    shop = get_shop(session, shop_id)
+    key = payload["delivery_key"]
+    document = repository.document(session, shop_id, key)
+    if document is None or document.get("status") != "recorded":
+        return  # handled already
+    request = document.get("request") or {}
+    customer = privacy.find_for_platform_request(session, shop, request.get("customer_external_id"),
+                                                 request.get("customer_email"))
+    actor, reference = f"shopify:{key}", request.get("data_request_id")
+    if customer is None:
+        outcome = Outcome("applied", "no such customer in Lojal: nothing is held about them", {"customer_found": False})
+    elif payload["topic"] == "customers/redact":
+        erased = privacy.erase_customer(session, shop, customer, actor=actor, source="shopify", now=now,
+                                        reference=reference)
+        outcome = Outcome("applied", result={"customer_id": erased.customer_id, "erased": True,
+                                             "privacy_request": erased.request.id})
+    else:
+        export = privacy.export_customer(session, shop, customer, actor=actor, source="shopify", now=now,
+                                         reference=reference)
+        outcome = Outcome("applied", result={"customer_id": customer.id, "privacy_request": export.request.id,
+                                             "sections": privacy.section_counts(export.document),
+                                             "document": f"GET /api/v1/customers/id:{customer.id}/data"})
+    document = repository.document(session, shop_id, key) or document  # the erasure may have rewritten it
+    document["request"] = {name: value for name, value in (document.get("request") or {}).items()
+                           if name not in ("customer_email", "customer_phone")}
+    document.update(status=outcome.status, finished_at=now.isoformat(), result=outcome.result)
+    if outcome.reason:
+        document["reason"] = outcome.reason
+    else:
+        document.pop("reason", None)
+    repository.update_document(session, shop_id, key, document)
+    logger.info("Shopify privacy request handled", extra={"shop_id": shop_id, "key": key, "topic": payload["topic"]})
 
 
 def without_nul(value: Any) -> Any:

@@ -39,6 +39,9 @@ from lojal.worker import enqueue
 logger = logging.getLogger("lojal.integrations")
 
 APPLY_TASK = "integrations.apply_delivery"
+PRIVACY_TASK = "integrations.apply_privacy_request"
+"""customers/redact and customers/data_request: handled by lojal.privacy (registered in privacy/tasks.py)."""
+PRIVACY_APPLIED_TOPICS = ("customers/redact", "customers/data_request")
 MAX_ATTEMPTS = 8
 """A job that cannot apply yet (a refund before its order) retries with backoff this often."""
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -151,7 +154,11 @@ def receive_shopify(session: Session, slug: str, headers: Mapping[str, str], bod
                          shop_domain=headers.get("x-shopify-shop-domain"))
     if topic in shopify.PRIVACY_TOPICS:
         _record_privacy_request(document, body)
-    return _store(session, shop, keys, document, body, applies=topic in shopify.APPLIED_TOPICS, now=now)
+    receipt = _store(session, shop, keys, document, body, applies=topic in shopify.APPLIED_TOPICS, now=now)
+    if receipt.status == "accepted" and topic in PRIVACY_APPLIED_TOPICS and document["status"] == "recorded":
+        enqueue(session, PRIVACY_TASK, {"delivery_key": keys[0], "topic": topic}, shop_id=shop.id,
+                dedupe_key=f"{PRIVACY_TASK}:{shop.id}:{keys[0]}"[:255], max_attempts=MAX_ATTEMPTS)
+    return receipt
 
 
 def receive_woocommerce(session: Session, slug: str, headers: Mapping[str, str], body: bytes,
@@ -192,12 +199,16 @@ def _document(platform: str, topic: str, key: str, now: datetime, **extra: Any) 
 
 
 def _record_privacy_request(document: dict[str, Any], body: bytes) -> None:
-    """customers/data_request, customers/redact, shop/redact: kept (with what they ask for)
-    until export and erasure are built; nothing is erased yet."""
+    """customers/data_request, customers/redact, shop/redact: recorded with what they ask for.
+    The first two are then handled by a job (``PRIVACY_TASK``: the data document, the erasure),
+    which records the outcome on the delivery and drops the e-mail and phone from it; shop/redact
+    (the whole shop, 48 hours after the app is uninstalled) is kept for the shop owner to act on."""
     try:
         request = shopify.privacy_request(orjson.loads(body))
-        document.update(status="recorded", request=request,
-                        reason="privacy request kept for the data export and erasure to come")
+        topic = document["topic"]
+        reason = ("queued for the privacy job" if topic in PRIVACY_APPLIED_TOPICS
+                  else "kept for the shop owner: erase the shop's data with the shop's removal")
+        document.update(status="recorded", request=request, reason=reason)
     except (orjson.JSONDecodeError, AttributeError, MappingError) as error:
         document.update(status="failed", reason=f"the privacy request is not a JSON object: {error}")
     logger.warning("Shopify privacy request received", extra={"topic": document["topic"], "key": document["key"]})

@@ -18,7 +18,9 @@ from lojal.models.loyalty import (
     Tier,
 )
 from lojal.models.order import Order, OrderLine, Refund, RefundLine
+from lojal.models.privacy import PrivacyRequest
 from lojal.models.shop import AdminUser, ApiKey, Shop, ShopMembership
+from lojal.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "AdminUser",
@@ -41,6 +43,7 @@ __all__ = [
     "OrderLine",
     "PeriodicSchedule",
     "PointLot",
+    "PrivacyRequest",
     "Product",
     "ProductVariant",
     "Redemption",
@@ -50,4 +53,6 @@ __all__ = [
     "Shop",
     "ShopMembership",
     "Tier",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
