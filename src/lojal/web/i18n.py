@@ -98,8 +98,21 @@ class Formatter:
     def number(self, value: float | int | None) -> str:
         return "–" if value is None else format_decimal(value, locale=self.locale)
 
-    def percent(self, value: float) -> str:
-        return format_percent(value, format="#,##0.0%", locale=self.locale)
+    def percent(self, value: float | None, places: int = 1) -> str:
+        if value is None or value != value:  # None or NaN
+            return "–"
+        pattern = "#,##0%" if places == 0 else "#,##0." + "0" * places + "%"
+        return format_percent(value, format=pattern, locale=self.locale)
+
+    def decimal(self, value: float | None, places: int = 2) -> str:
+        """A decimal with exactly ``places`` digits after the separator; NaN and None as "–"."""
+        if value is None or value != value:
+            return "–"
+        return format_decimal(value, format="#,##0." + "0" * places if places else "#,##0", locale=self.locale)
+
+    def month(self, value: date, *, short: bool = False) -> str:
+        """"oktober 2026" / "October 2026"; short: "okt. 2026" / "Oct 2026"."""
+        return format_date(value, "MMM y" if short else "LLLL y", locale=self.locale)
 
     def datetime(self, value: datetime | None) -> str:
         return "–" if value is None else format_datetime(value.astimezone(self.zone), "short", locale=self.locale)

@@ -52,3 +52,20 @@ def test_spend_model_and_retention_refusals() -> None:
         fit_shifted_beta_geometric([1000, 1000, 1000])
     with pytest.raises(InsufficientData, match="three periods"):
         fit_shifted_beta_geometric([1000, 600])
+
+
+def test_a_model_whose_holdout_predictions_are_not_finite_is_refused_not_chosen(cdnow_holdout, monkeypatch) -> None:
+    from lojal.analytics.clv import validation
+
+    honest = validation.holdout_report
+
+    def broken_for_bg_nbd(model, data):  # type: ignore[no-untyped-def]
+        report = honest(model, data)
+        if report.model == "bg-nbd":
+            return validation.HoldoutReport(report.model, report.groups, report.actual_total, float("nan"), float("nan"))
+        return report
+
+    monkeypatch.setattr(validation, "holdout_report", broken_for_bg_nbd)
+    choice = validation.choose_model(cdnow_holdout, ("bg-nbd", "mbg-nbd"), days_per_unit=7)
+    assert choice.chosen.model.name == "mbg-nbd" and "not finite" in choice.refused["bg-nbd"]
+    assert [report.model for report in choice.reports] == ["mbg-nbd"]

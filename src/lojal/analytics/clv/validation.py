@@ -9,6 +9,8 @@ the better (it rewards getting individual customers right, not only the aggregat
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,6 +105,9 @@ def choose_model(data: HoldoutData, candidates: Sequence[str] = ("bg-nbd", "mbg-
             refused[name] = error.message
             continue
         report = holdout_report(fit.model, data)
+        if not math.isfinite(report.mean_absolute_error):
+            refused[name] = "its predictions of the holdout are not finite numbers on these data"
+            continue
         reports.append(report)
         if best is None or report.mean_absolute_error < best[0]:
             best = (report.mean_absolute_error, fit)

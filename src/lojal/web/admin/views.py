@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lojal.api.deps import get_session
+from lojal.analytics import reports as analytics_reports
 from lojal.auth import service as auth
 from lojal.customers import service as customers
 from lojal.customers.timeline import timeline
@@ -138,6 +139,7 @@ def _after_id(cursor: str | None) -> tuple[datetime, int] | None:
 
 @router.get("/admin/shops/{slug}/customers/{customer_id}")
 def customer_page(request: Request, slug: str, customer_id: int, session: SessionDependency) -> HTMLResponse:
+    from lojal.web.admin.analytics import BAND_LABELS, SEGMENT_LABELS  # imports this module
     from lojal.web.admin.loyalty import member_club  # the club's pages import this module
 
     user = current_user(request, session)
@@ -147,5 +149,7 @@ def customer_page(request: Request, slug: str, customer_id: int, session: Sessio
     except NotFound as error:
         raise PageNotFound() from error
     return render(request, "admin/customer.html", {"customer": customer, "entries": timeline(session, shop, customer, 200),
-                                                   "club": member_club(request, session, shop, role, customer.id)},
+                                                   "club": member_club(request, session, shop, role, customer.id),
+                                                   "prediction": analytics_reports.prediction_of(session, shop, customer.id),
+                                                   "segment_labels": SEGMENT_LABELS, "band_labels": BAND_LABELS},
                   shop=shop, user=user)
