@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"url": "https://crm.example.com/hooks/lojal", "event_types": ["order.paid", "points.*", "tier.changed"],
+         "description": "CRM: paid orders and club changes"}]})
+
     url: str = Field(max_length=2000, examples=["https://crm.example.com/hooks/lojal"])
     event_types: list[str] = Field(min_length=1, max_length=50, examples=[["order.paid", "customer.*"]])
     description: str | None = Field(default=None, max_length=200)
