@@ -85,9 +85,11 @@ def _mount_routers(app: FastAPI) -> None:
     from lojal.loyalty.endpoints import router as loyalty
     from lojal.orders.endpoints import router as orders
     from lojal.privacy.endpoints import router as privacy
+    from lojal.transfer.endpoints import router as transfer
     from lojal.web.admin import mount_admin
     from lojal.webhooks_out.endpoints import router as webhooks_out
 
-    for router in (customers, orders, products, events, bulk, loyalty, analytics, integrations, privacy, webhooks_out):
+    for router in (customers, orders, products, events, bulk, loyalty, analytics, integrations, privacy,
+                   webhooks_out, transfer):
         app.include_router(router)
     mount_admin(app)

@@ -1,0 +1,173 @@
+"""Importing a CSV file: read it as it streams, map each order's rows (or each customer's row) to
+bulk records, and feed them to the bulk ingestor, which stores them in batches through the
+orders and customers services (upserts by the platform's ids: a file imported twice changes
+nothing).
+
+By default a file with a bad row imports nothing: once a row is refused the rest is still read
+and checked (so the report lists every bad row) but no longer written, and the caller rolls the
+transaction back. With ``skip_bad_rows`` the good rows are stored, batch by batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from lojal.errors import ValidationFailed
+from lojal.ingest.bulk import BulkIngestor, BulkReport, LineError
+from lojal.models import Shop
+from lojal.transfer import repository
+from lojal.transfer.csv_source import SAMPLE_BYTES, Dialect, detect, read_rows
+from lojal.transfer.formats import FORMATS
+from lojal.transfer.formats.base import Context, Record, Refused, records
+
+CUSTOMER_BATCH = 1000
+
+
+@dataclass
+class ImportOptions:
+    skip_bad_rows: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal_comma: bool | None = None
+    batch_size: int = 1000
+
+
+@dataclass
+class ImportReport:
+    what: str
+    format: str
+    dialect: Dialect
+    rows: int
+    imported: bool
+    unchanged: int
+    bulk: BulkReport
+
+    @property
+    def message(self) -> str:
+        if not self.imported:
+            return (f"{self.bulk.failed} bad row(s): nothing was imported (fix them, or import the good rows "
+                    f"with --skip-bad-rows / skip_bad_rows=true)")
+        counts = ", ".join(f"{count} {kind}(s)" for kind, count in sorted(self.bulk.counts.items())) or "nothing new"
+        skipped = f"; {self.bulk.failed} bad row(s) skipped" if self.bulk.failed else ""
+        return f"imported {counts} from {self.rows} row(s){skipped}"
+
+    def as_dict(self) -> dict[str, Any]:
+        bulk = self.bulk.as_dict()
+        return {"what": self.what, "format": self.format, "imported": self.imported, "message": self.message,
+                "rows": self.rows, "encoding": self.dialect.encoding.replace("utf-8-sig", "utf-8"),
+                "delimiter": self.dialect.delimiter, "decimal_comma": self.dialect.decimal_comma,
+                "records": bulk["received"], "stored": bulk["succeeded"] if self.imported else 0,
+                "unchanged": self.unchanged, "failed": bulk["failed"], "counts": bulk["counts"] if self.imported else {},
+                "errors": bulk["errors"], "errors_not_listed": bulk["errors_not_listed"]}
+
+
+class _ImportIngestor(BulkIngestor):
+    """The bulk ingestor that stops writing once a refused row means the file is not imported."""
+
+    discarding = False
+
+    def flush(self) -> None:
+        if self.discarding:
+            self.pending = []
+            return
+        super().flush()
+
+
+def import_file(session: Session, shop: Shop, what: str, format_name: str, source: BinaryIO,
+                options: ImportOptions, *, after_batch: Callable[[], None] | None = None,
+                on_bytes: Callable[[int], None] | None = None) -> ImportReport:
+    """Import ``source`` (a seekable binary file). ``after_batch`` (the edge's commit) is called
+    after each stored batch when ``skip_bad_rows``; otherwise nothing is committed here and the
+    caller commits when ``report.imported``, or rolls back."""
+    file_format = FORMATS.get(what, {}).get(format_name)
+    if file_format is None:
+        known = ", ".join(FORMATS.get(what, {})) or "none"
+        raise ValidationFailed(f"unknown {what} format {format_name!r} (known: {known})", field="format")
+    sample = source.read(SAMPLE_BYTES)
+    source.seek(0)
+    dialect = detect(sample, encoding=options.encoding, delimiter=options.delimiter,
+                     decimal_comma=options.decimal_comma)
+    context = Context(shop.currency, ZoneInfo(shop.timezone), dialect.decimal_comma)
+    ingestor = _ImportIngestor(session, shop, batch_size=options.batch_size,
+                               after_batch=after_batch if options.skip_bad_rows else None)
+    counter = _RowCounter()
+    customers = _CustomerFilter(session, shop.id) if what == "customers" else None
+    name = f"{format_name} {what}"
+    for item in records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name):
+        if isinstance(item, Refused):
+            ingestor.report.received += 1
+            ingestor.report.add_error(LineError(item.line, item.kind, item.external_id, item.field, item.message))
+        elif customers is not None and not ingestor.discarding:
+            customers.add(item, ingestor)
+        elif not ingestor.discarding:
+            ingestor.feed_record(item.line, item.data)
+        else:
+            ingestor.report.received += 1
+        if ingestor.report.failed and not options.skip_bad_rows:
+            ingestor.discarding = True
+    if customers is not None and not ingestor.discarding:
+        customers.flush(ingestor)
+    report = ingestor.finish()
+    imported = options.skip_bad_rows or report.failed == 0
+    unchanged = customers.unchanged if customers is not None else 0
+    return ImportReport(what, format_name, dialect, counter.rows, imported, unchanged, report)
+
+
+class _RowCounter:
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def count(self, rows: Any) -> Any:
+        for item in rows:
+            self.rows += 1
+            yield item
+
+
+class _CustomerFilter:
+    """Leaves out customers whose row holds nothing new, so importing the same customers file
+    again writes nothing (not even a new consent time)."""
+
+    def __init__(self, session: Session, shop_id: int) -> None:
+        self.session, self.shop_id = session, shop_id
+        self.pending: list[Record] = []
+        self.unchanged = 0
+
+    def add(self, item: Record, ingestor: BulkIngestor) -> None:
+        self.pending.append(item)
+        if len(self.pending) >= CUSTOMER_BATCH:
+            self.flush(ingestor)
+
+    def flush(self, ingestor: BulkIngestor) -> None:
+        pending, self.pending = self.pending, []
+        stored = repository.stored_customers(self.session, self.shop_id,
+                                             [item.data["external_id"] for item in pending if item.data.get("external_id")])
+        for item in pending:
+            row = stored.get(item.data.get("external_id"))
+            if row is not None and _holds_nothing_new(item.data, row):
+                self.unchanged += 1
+                ingestor.report.received += 1
+                continue
+            ingestor.feed_record(item.line, dict(item.data))
+
+
+def _holds_nothing_new(data: dict[str, Any], row: Any) -> bool:
+    for name, value in data.items():
+        if name in ("type", "external_id"):
+            continue
+        stored = getattr(row, name)
+        if name in ("email_consent", "sms_consent"):
+            at = value.get("at")
+            if stored != value["granted"] or getattr(row, f"{name}_source") != value.get("source"):
+                return False
+            if at is not None and getattr(row, f"{name}_at") != at:
+                return False
+        elif name == "interests":
+            if sorted(set(stored or [])) != sorted(set(value)):
+                return False
+        elif stored != value:
+            return False
+    return True
