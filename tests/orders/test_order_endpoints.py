@@ -116,3 +116,16 @@ def test_read_back_orders_with_cursor(client: TestClient, shop: ShopWithKeys) ->
         if cursor is None:
             break
     assert seen == ["o-4", "o-3", "o-2", "o-1", "o-0"]
+
+
+def test_average_order_value_is_whole_minor_units(client: TestClient, shop: ShopWithKeys, db: Session) -> None:
+    for number, price in enumerate((1000, 1000, 1001), start=1):
+        body = order_payload(subtotal=price, discount_total=0, shipping_total=0, tax_total=0, total=price,
+                             discount_codes=[], lines=[{"external_id": "l-1", "sku": "X", "quantity": 1,
+                                                        "unit_price": price, "total": price}])
+        assert client.put(f"/api/v1/orders/o-{number}", json=body, headers=auth(shop.ingest_key)).status_code == 201
+    db.expire_all()
+    stored = db.execute(select(Customer.average_order_value, Customer.total_spent)).one()
+    assert stored == (1000, 3001) and isinstance(stored[0], int)  # 3001 / 3 rounds down to whole øre
+    body = client.get("/api/v1/customers/c-981", headers=auth(shop.read_key)).json()
+    assert body["average_order_value"] == 1000

@@ -83,7 +83,7 @@ def refresh_aggregates(session: Session, shop_id: int, customer_ids: list[int], 
             updated_at=now,
         ))
         session.execute(update(customers).where(where).values(
-            average_order_value=func.coalesce(customers.c.total_spent / func.nullif(customers.c.order_count, 0), 0)
+            average_order_value=func.coalesce(customers.c.total_spent // func.nullif(customers.c.order_count, 0), 0)
         ))
 
 
