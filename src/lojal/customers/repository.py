@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lojal.db.upsert import insert_ignoring_conflicts
@@ -83,7 +83,8 @@ def refresh_aggregates(session: Session, shop_id: int, customer_ids: list[int], 
             updated_at=now,
         ))
         session.execute(update(customers).where(where).values(
-            average_order_value=func.coalesce(customers.c.total_spent // func.nullif(customers.c.order_count, 0), 0)
+            average_order_value=case((customers.c.order_count > 0, customers.c.total_spent // customers.c.order_count),
+                                     else_=0)  # whole minor units: // is integer division on both databases
         ))
 
 
