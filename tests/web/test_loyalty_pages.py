@@ -240,7 +240,7 @@ def test_support_cannot_change_the_club_but_can_adjust_points(client: TestClient
     assert metric(page, "club-available") == "200" and metric(page, "club-pending") == "798"
     ledger = page[page.index("Points history"):]
     assert ledger.index("Feil i forrige justering") < ledger.index("Beklager forsinket levering") < ledger.index(
-        "Points for order o-1")  # newest first
+        "Poeng for ordre o-1")  # newest first; what the member reads is in the shop's language
     assert "Sak #4411" in ledger and "admin:support@nordlys.no" in ledger and "+250" in ledger and "-50" in ledger
     assert "+798" in ledger and "(2 entries)" not in ledger
 

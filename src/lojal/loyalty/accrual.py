@@ -20,8 +20,10 @@ from lojal.catalog import service as catalog
 from lojal.customers import service as customers
 from lojal.errors import ValidationFailed
 from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.kit.i18n import Translator
 from lojal.loyalty import ledger, repository, rules
 from lojal.loyalty.program import SPEND_RULE
+from lojal.loyalty.texts import settled_text, texts_for
 from lojal.models import EarningRule, LoyaltyAccount, LoyaltyProgram, PointLot, Shop
 from lojal.orders import service as orders
 
@@ -108,7 +110,7 @@ def sync_order(session: Session, shop: Shop, order_id: int, now: datetime, actor
     if facts.status not in EARNING_STATUSES and facts.status != "cancelled":
         facts = replace(facts, status="cancelled")  # not (or no longer) paid: keeps nothing
     targets = rules.order_lot_targets(facts, basis_of(program), base, extras)
-    change = _apply_targets(session, account, program, order, lots, targets, now, actor)
+    change = _apply_targets(session, shop, account, program, order, lots, targets, now, actor)
     if order.status in EARNING_STATUSES:
         account.last_purchase_at = max(account.last_purchase_at or order.placed_at, order.placed_at)
     if change:
@@ -119,10 +121,12 @@ def sync_order(session: Session, shop: Shop, order_id: int, now: datetime, actor
     return change
 
 
-def _apply_targets(session: Session, account: LoyaltyAccount, program: LoyaltyProgram, order: Any,
+def _apply_targets(session: Session, shop: Shop, account: LoyaltyAccount, program: LoyaltyProgram, order: Any,
                    lots: list[PointLot], targets: list[rules.LotTarget], now: datetime, actor: str) -> int:
     by_key = {lot.source_key: lot for lot in lots}
     label = order.order_number or order.external_id
+    texts = texts_for(shop)
+    settled = settled_text(texts)
     change = 0
     for target in targets:
         lot = by_key.pop(target.source_key, None)
@@ -134,23 +138,23 @@ def _apply_targets(session: Session, account: LoyaltyAccount, program: LoyaltyPr
                                  available_at=available_at,
                                  expires_at=rules.lot_expiry(order.placed_at, program.expiry_policy, program.expiry_months),
                                  now=now, rule_id=target.rule_id, order_id=order.id, order_line_id=target.line_id)
-        cause = ledger.Cause(_description(target, label, lot), actor, operation=f"order:{order.id}",
+        cause = ledger.Cause(_description(texts, target, label, lot), actor, operation=f"order:{order.id}",
                              rule_id=target.rule_id, order_id=order.id, order_line_id=target.line_id,
                              note=f"{target.source_key}: earned {target.earned}, keeps {target.kept}")
-        change += ledger.set_lot_target(session, account, program, lot, target.kept, cause, now)
+        change += ledger.set_lot_target(session, account, program, lot, target.kept, cause, now, settled)
     for lot in by_key.values():  # lines gone from the order: their points go back
-        cause = ledger.Cause(f"Order {label} changed", actor, operation=f"order:{order.id}", rule_id=lot.rule_id,
+        cause = ledger.Cause(texts.gettext("Order %(order)s changed", order=label), actor, operation=f"order:{order.id}", rule_id=lot.rule_id,
                              order_id=order.id, order_line_id=lot.order_line_id, note=f"{lot.source_key} no longer in the order")
-        change += ledger.set_lot_target(session, account, program, lot, 0, cause, now)
+        change += ledger.set_lot_target(session, account, program, lot, 0, cause, now, settled)
     return change
 
 
-def _description(target: rules.LotTarget, label: str, lot: PointLot) -> str:
+def _description(texts: Translator, target: rules.LotTarget, label: str, lot: PointLot) -> str:
     if lot.earned == 0:
-        return f"Points for order {label}"
+        return texts.gettext("Points for order %(order)s", order=label)
     if target.kept < lot.earned - lot.reversed:
-        return f"Refund or cancellation of order {label}"
-    return f"Order {label} changed"
+        return texts.gettext("Refund or cancellation of order %(order)s", order=label)
+    return texts.gettext("Order %(order)s changed", order=label)
 
 
 def award_action(session: Session, shop: Shop, customer_id: int, action: str, occurrence: str, now: datetime,
@@ -179,7 +183,8 @@ def award_action(session: Session, shop: Shop, customer_id: int, action: str, oc
                              expires_at=rules.lot_expiry(now, program.expiry_policy, program.expiry_months),
                              now=now, rule_id=rule.id)
         cause = ledger.Cause(rule.name, actor, operation=f"action:{rule.key}:{occurrence}", rule_id=rule.id)
-        given += ledger.set_lot_target(session, account, program, lot, rule.points, cause, now)
+        given += ledger.set_lot_target(session, account, program, lot, rule.points, cause, now,
+                                       settled_text(texts_for(shop)))
     if given:
         record_domain_events(session, shop.id, [NewDomainEvent(
             "points.earned", "customer", customer_id, customer_id, now,
@@ -203,7 +208,7 @@ def adjust(session: Session, shop: Shop, customer_id: int, points: int, reason: 
                              expires_at=rules.lot_expiry(now, program.expiry_policy, program.expiry_months), now=now)
         lot.earned, lot.remaining = points, points
         ledger.post(session, account, "adjust", cause, now, lot=lot, available=points, earned=points)
-        ledger.settle_debt(session, account, lot, now)
+        ledger.settle_debt(session, account, lot, now, settled_text(texts_for(shop)))
     else:
         ledger.spend(session, account, -points, cause, now, kind="adjust")
     record_domain_events(session, shop.id, [NewDomainEvent("points.adjusted", "customer", customer_id, customer_id,

@@ -17,7 +17,9 @@ from lojal.catalog import service as catalog
 from lojal.db.ids import allocate_ids
 from lojal.db.upsert import insert_rows
 from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.kit.i18n import Translator
 from lojal.loyalty import accrual, repository, rules
+from lojal.loyalty.texts import texts_for
 from lojal.models import LedgerEntry, LoyaltyProgram, PointLot, Shop
 from lojal.orders import service as orders
 
@@ -88,7 +90,7 @@ def _first_earnings(session: Session, shop: Shop, program: LoyaltyProgram, found
         return 0
     paths = catalog.category_paths(session, shop, [line.product_id for _, lines in found for line in lines
                                                    if line.product_id])
-    basis, rules_by_tier = accrual.basis_of(program), {}
+    basis, rules_by_tier, texts = accrual.basis_of(program), {}, texts_for(shop)
     lots, entries, events = [], [], []
     deltas: dict[int, dict[str, Any]] = defaultdict(lambda: {"pending": 0, "available": 0, "earned": 0, "last": None})
     for order, lines in found:
@@ -100,7 +102,7 @@ def _first_earnings(session: Session, shop: Shop, program: LoyaltyProgram, found
             continue
         targets = [target for target in rules.order_lot_targets(_facts(order, lines, paths), basis, base, extras)
                    if target.kept > 0]
-        earned = _order_rows(order, targets, program, now, actor, lots, entries)
+        earned = _order_rows(order, targets, program, now, actor, lots, entries, texts)
         account = deltas[order.customer_id]
         state = "available" if order.placed_at + timedelta(days=program.pending_days) <= now else "pending"
         account[state] += earned
@@ -124,11 +126,11 @@ def _facts(order: Any, lines: list[Any], paths: dict[int, list[str]]) -> rules.O
 
 
 def _order_rows(order: Any, targets: list[rules.LotTarget], program: LoyaltyProgram, now: datetime, actor: str,
-                lots: list[dict[str, Any]], entries: list[dict[str, Any]]) -> int:
+                lots: list[dict[str, Any]], entries: list[dict[str, Any]], texts: Translator) -> int:
     available_at = order.placed_at + timedelta(days=program.pending_days)
     state = "available" if available_at <= now else "pending"
     expires_at = rules.lot_expiry(order.placed_at, program.expiry_policy, program.expiry_months)
-    label = order.order_number or order.external_id
+    description = texts.gettext("Points for order %(order)s", order=order.order_number or order.external_id)
     for target in targets:
         lot = {"shop_id": order.shop_id, "id": None, "customer_id": order.customer_id, "source_key": target.source_key,
                "rule_id": target.rule_id, "order_id": order.id, "order_line_id": target.line_id, "state": state,
@@ -137,7 +139,7 @@ def _order_rows(order: Any, targets: list[rules.LotTarget], program: LoyaltyProg
                                                                           "remaining": target.kept}
         lots.append(lot)
         entries.append({"shop_id": order.shop_id, "id": None, "customer_id": order.customer_id, "lot_id": None,
-                        "kind": "earn", "operation": f"order:{order.id}", "description": f"Points for order {label}",
+                        "kind": "earn", "operation": f"order:{order.id}", "description": description,
                         "note": f"{target.source_key}: earned {target.earned}, keeps {target.kept}",
                         "rule_id": target.rule_id, "order_id": order.id, "order_line_id": target.line_id,
                         "redemption_id": None, "actor": actor, "created_at": now, "pending_delta": 0,

@@ -78,7 +78,7 @@ def new_lot(session: Session, account: LoyaltyAccount, source_key: str, *, earne
 
 
 def set_lot_target(session: Session, account: LoyaltyAccount, program: LoyaltyProgram, lot: PointLot, target: int,
-                   cause: Cause, now: datetime) -> int:
+                   cause: Cause, now: datetime, settled: str = "Points owed from a refund were settled") -> int:
     """Bring what the lot keeps (earned - reversed) to ``target``: more points are earned into it,
     fewer are taken back from it. Running it again with the same target changes nothing."""
     change = target - (lot.earned - lot.reversed)
@@ -86,7 +86,7 @@ def set_lot_target(session: Session, account: LoyaltyAccount, program: LoyaltyPr
         lot.earned += change
         lot.remaining += change
         post(session, account, "earn", cause, now, lot=lot, earned=change, **{lot.state: change})
-        settle_debt(session, account, lot, now)
+        settle_debt(session, account, lot, now, settled)
     elif change < 0:
         take_back(session, account, program, lot, -change, cause, now)
     return change
@@ -109,14 +109,15 @@ def take_back(session: Session, account: LoyaltyAccount, program: LoyaltyProgram
              cause.order_id, cause.order_line_id), now, lot=lot)
 
 
-def settle_debt(session: Session, account: LoyaltyAccount, lot: PointLot, now: datetime) -> None:
+def settle_debt(session: Session, account: LoyaltyAccount, lot: PointLot, now: datetime,
+                description: str = "Points owed from a refund were settled") -> None:
     """Points owed from an earlier clawback are paid out of a lot as soon as it is available."""
     if account.debt <= 0 or lot.state != "available" or lot.remaining <= 0:
         return
     paid = min(account.debt, lot.remaining)
     lot.remaining -= paid
     lot.settled += paid
-    post(session, account, "settle", Cause("Points owed from a refund were settled", operation=f"settle:{lot.id}"),
+    post(session, account, "settle", Cause(description, operation=f"settle:{lot.id}"),
          now, lot=lot, available=-paid, debt=-paid)
 
 
@@ -161,16 +162,17 @@ def give_back(session: Session, account: LoyaltyAccount, entries: list[LedgerEnt
     return returned
 
 
-def release(session: Session, account: LoyaltyAccount, lot: PointLot, now: datetime) -> int:
+def release(session: Session, account: LoyaltyAccount, lot: PointLot, now: datetime,
+            description: str = "Points are now available", settled: str = "Points owed from a refund were settled") -> int:
     """A pending lot whose pending period has passed becomes available."""
     if lot.state != "pending":
         return 0
     points = lot.remaining
     lot.state = "available"
-    post(session, account, "release", Cause("Points are now available", operation=f"release:{lot.id}",
+    post(session, account, "release", Cause(description, operation=f"release:{lot.id}",
                                             order_id=lot.order_id, rule_id=lot.rule_id),
          now, lot=lot, pending=-points, available=points)
-    settle_debt(session, account, lot, now)
+    settle_debt(session, account, lot, now, settled)
     return points
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lojal.kit.clock import ensure_utc
 from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.loyalty import ledger, repository, rules
+from lojal.loyalty.texts import AVAILABLE, settled_text, texts_for
 from lojal.db.ids import allocate_ids
 from lojal.db.upsert import insert_rows
 from lojal.models import LedgerEntry, LoyaltyProgram, Shop
@@ -33,7 +34,7 @@ def release_due(session: Session, shop: Shop, now: datetime, batch: int = BATCH)
     released = sum(_release_one_by_one(session, shop, customer_id, now) for customer_id in owing)
     lots = repository.due_lot_rows(session, shop.id, sorted(set(accounts) - set(owing)), now)
     repository.make_available(session, shop.id, [lot.id for lot in lots])
-    points = _post_for_lots(session, shop, lots, "release", "Points are now available", now,
+    points = _post_for_lots(session, shop, lots, "release", texts_for(shop).gettext(AVAILABLE), now,
                             lambda lot: {"pending": -lot.remaining, "available": lot.remaining})
     record_domain_events(session, shop.id, [NewDomainEvent("points.available", "customer", customer_id, customer_id,
                                                            now, {"points": amount})
@@ -43,7 +44,8 @@ def release_due(session: Session, shop: Shop, now: datetime, batch: int = BATCH)
 
 def _release_one_by_one(session: Session, shop: Shop, customer_id: int, now: datetime) -> int:
     account = ledger.open_account(session, shop.id, customer_id, now)
-    points = sum(ledger.release(session, account, lot, now)
+    texts = texts_for(shop)
+    points = sum(ledger.release(session, account, lot, now, texts.gettext(AVAILABLE), settled_text(texts))
                  for lot in repository.due_lots_of_member(session, shop.id, customer_id, now))
     if points:
         record_domain_events(session, shop.id, [NewDomainEvent(
@@ -58,14 +60,15 @@ def expire_due(session: Session, shop: Shop, program: LoyaltyProgram, now: datet
         members = repository.members_with_expired_lots(session, shop.id, now, batch)
         accounts = repository.lock_accounts(session, shop.id, members)
         lots = repository.expired_lot_rows(session, shop.id, sorted(accounts), now)
-        reason = "Points expired"
+        reason = texts_for(shop).gettext("Points expired")
     elif program.expiry_policy == "inactivity":
         cutoff = rules.inactive_since(now, program.expiry_months)
         accounts = repository.lock_accounts(session, shop.id, repository.inactive_members(session, shop.id, cutoff, batch))
         still_inactive = [customer_id for customer_id, account in accounts.items()
                           if ensure_utc(account.last_purchase_at or account.joined_at) < cutoff]
         lots = repository.lot_rows_with_points(session, shop.id, still_inactive)
-        reason = f"Points expired after {program.expiry_months} months without a purchase"
+        reason = texts_for(shop).gettext("Points expired after %(months)s months without a purchase",
+                                         months=program.expiry_months)
     else:
         return 0
     repository.void_lots(session, shop.id, [lot.id for lot in lots])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lojal.errors import Conflict, NotFound, ValidationFailed
 from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.loyalty import ledger, repository
+from lojal.loyalty.texts import texts_for
 from lojal.loyalty.schemas import OfferIn, RewardIn
 from lojal.models import LoyaltyAccount, LoyaltyProgram, MemberOffer, Redemption, Reward, Shop, Tier
 from lojal.orders import service as orders
@@ -82,7 +83,8 @@ def redeem(session: Session, shop: Shop, program: LoyaltyProgram, customer_id: i
     session.add(redemption)
     session.flush()
     ledger.spend(session, account, reward.points_cost, ledger.Cause(
-        f"Redeemed: {reward.name}", actor, operation=f"redemption:{redemption.id}", redemption_id=redemption.id), now)
+        texts_for(shop).gettext("Redeemed: %(reward)s", reward=reward.name), actor, operation=f"redemption:{redemption.id}",
+        redemption_id=redemption.id), now)
     if reward.stock is not None:
         reward.stock -= 1
     record_domain_events(session, shop.id, [NewDomainEvent(
@@ -111,7 +113,9 @@ def cancel(session: Session, shop: Shop, customer_id: int, redemption_id: int, a
     if give_points:
         entries = [entry for entry in repository.spend_entries_of_redemption(session, shop.id, redemption.id)
                    if entry.kind == "spend"]
-        description = "Reward cancelled: points returned" if status == "cancelled" else "Unused code expired: points returned"
+        texts = texts_for(shop)
+        description = texts.gettext("Reward cancelled: points returned") if status == "cancelled" else texts.gettext(
+            "Unused code expired: points returned")
         ledger.give_back(session, account, entries, ledger.Cause(description, actor, operation=f"{status}:{redemption.id}",
                                                                  redemption_id=redemption.id), now)
     reward = repository.reward(session, shop.id, redemption.reward_id, lock=True)
