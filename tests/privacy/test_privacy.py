@@ -212,3 +212,23 @@ def test_shopify_customers_redact_erases_and_data_request_produces_the_document(
     assert exported["result"]["sections"]["orders"] == 2
     for delivery in deliveries.values():
         assert "kari" not in str(delivery) and "91234567" not in str(delivery), delivery
+
+
+def test_a_replay_after_the_erasure_does_not_bring_the_person_back(client: TestClient, shop: ShopWithKeys,
+                                                                     db: Session) -> None:
+    load_kari(client, shop)
+    before = shop_numbers(db, shop.shop.id)
+    assert client.post("/api/v1/customers/c-981/erase", headers=auth(shop.admin_key)).status_code == 200
+    headers = auth(shop.ingest_key)
+    assert client.put("/api/v1/orders/o-1", json=order_payload(attributes={"gift_note": "Til Kari"}),
+                      headers=headers).status_code == 200  # a webhook retry of an old order
+    assert client.put("/api/v1/customers/c-981", json=KARI, headers=headers).status_code == 200
+    guest = order_payload(customer=None, email="kari.nordmann@example.no")
+    assert client.put("/api/v1/orders/o-3", json=guest, headers=headers).status_code == 201  # by e-mail alone
+    db.expire_all()
+    customers = db.scalars(select(Customer).where(Customer.shop_id == shop.shop.id)).all()
+    assert len(customers) == 1 and customers[0].id == before["customers"][0][0]
+    assert (customers[0].email, customers[0].first_name, customers[0].phone) == (None, None, None)
+    orders = db.scalars(select(Order).where(Order.shop_id == shop.shop.id).order_by(Order.id)).all()
+    assert [(order.email, order.attributes) for order in orders] == [(None, {})] * 3
+    assert shop_numbers(db, shop.shop.id)["orders"][:2] == before["orders"]

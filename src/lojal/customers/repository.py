@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lojal.db.upsert import insert_ignoring_conflicts
-from lojal.models import Customer, Order
+from lojal.models import Customer, CustomerTombstone, Order, Shop
 
 customers = Customer.__table__
 
@@ -140,3 +140,27 @@ def ids_with_birthday(session: Session, shop_id: int, month: int, day: int) -> l
         day_of_year = func.strftime("%m-%d", customers.c.birth_date)
     query = select(customers.c.id).where(customers.c.shop_id == shop_id, day_of_year == f"{month:02d}-{day:02d}")
     return list(session.scalars(query.order_by(customers.c.id)))
+
+
+def insert_tombstones(session: Session, rows: list[dict[str, Any]]) -> None:
+    insert_ignoring_conflicts(session, CustomerTombstone.__table__, rows, ["shop_id", "key_hash"])
+
+
+def tombstoned(session: Session, shop_id: int, key_hashes: Iterable[str]) -> dict[str, int]:
+    """Which of these keyed hashes belong to an erased customer, and which."""
+    hashes = sorted(set(key_hashes))
+    if not hashes:
+        return {}
+    table = CustomerTombstone.__table__
+    rows = session.execute(select(table.c.key_hash, table.c.customer_id)
+                           .where(table.c.shop_id == shop_id, table.c.key_hash.in_(hashes)))
+    return {key_hash: customer_id for key_hash, customer_id in rows}
+
+
+def shop_settings(session: Session, shop_id: int) -> dict[str, Any] | None:
+    session.flush()
+    return session.scalar(select(Shop.settings).where(Shop.id == shop_id))
+
+
+def update_shop_settings(session: Session, shop_id: int, settings: dict[str, Any]) -> None:
+    session.execute(update(Shop.__table__).where(Shop.__table__.c.id == shop_id).values(settings=settings))

@@ -3,7 +3,7 @@ event belongs to (in batches), reads and the timeline."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from lojal.customers.schemas import CustomerFields, CustomerRef
 from lojal.db.ids import allocate_ids
 from lojal.errors import Conflict, NotFound
 from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.kit.crypto import hmac_sha256_hex, random_token
 from lojal.models import Customer, Shop
 
 PLAIN_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "birth_date", "country",
@@ -60,6 +61,8 @@ class ResolvedCustomers:
     ids: list[int]
     """One customer id per reference, in the order given."""
     created: list[int]
+    erased: set[int] = field(default_factory=set)
+    """Erased customers the references led back to: write none of their personal data."""
 
 
 def reference_key(reference: CustomerRef) -> tuple[str, str]:
@@ -81,6 +84,8 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
     for key, reference in zip(keys, references, strict=True):
         unique.setdefault(key, reference)
     found = _find(session, shop.id, unique.values())
+    erased = _buried(session, shop, [key for key in unique if key not in found])
+    found.update({key: _Found(customer_id, None, None, False) for key, customer_id in erased.items()})
     to_create: list[tuple[tuple[str, str], CustomerRef]] = []
     for key, reference in unique.items():
         if key in found:
@@ -105,8 +110,50 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
             NewDomainEvent("customer.created", "customer", customer_id, customer_id, now, {})
             for customer_id in created
         ])
-    _apply_updates(session, shop.id, unique, found, {customer_id for customer_id in created}, now)
-    return ResolvedCustomers(ids=[found[key].id for key in keys], created=created)
+    quiet = set(created) | set(erased.values())
+    _apply_updates(session, shop.id, unique, found, quiet, now)
+    return ResolvedCustomers(ids=[found[key].id for key in keys], created=created, erased=set(erased.values()))
+
+
+TOMBSTONE_KEY = ("privacy", "pseudonym_key")
+"""Where the shop's secret for keyed hashes of erased customers is kept (made at the first erasure)."""
+
+
+def tombstone_hash(key: str | None, kind: str, value: str) -> str | None:
+    """The keyed hash of a customer key (``external_id`` or ``email``), None while the shop has
+    erased nobody (no key yet)."""
+    return hmac_sha256_hex(key, f"{kind}:{value}".encode()) if key else None
+
+
+def tombstone_secret(session: Session, shop: Shop, *, create: bool = False) -> str | None:
+    """The shop's secret for keyed hashes of erased customers' keys, read from the database (the
+    Shop a request holds may be a cached copy older than the key); made on first use if asked."""
+    settings = dict(repository.shop_settings(session, shop.id) or {})
+    section = dict(settings.get(TOMBSTONE_KEY[0]) or {})
+    if section.get(TOMBSTONE_KEY[1]) is None and create:
+        section[TOMBSTONE_KEY[1]] = random_token(32)
+        repository.update_shop_settings(session, shop.id, settings | {TOMBSTONE_KEY[0]: section})
+    return section.get(TOMBSTONE_KEY[1])
+
+
+def _buried(session: Session, shop: Shop, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    if not keys:
+        return {}
+    secret = tombstone_secret(session, shop)
+    if secret is None:
+        return {}
+    hashes = {key: tombstone_hash(secret, *key) for key in keys}
+    buried = repository.tombstoned(session, shop.id, [value for value in hashes.values() if value])
+    return {key: buried[value] for key, value in hashes.items() if value in buried}
+
+
+def bury(session: Session, shop: Shop, customer_id: int, external_id: str | None, email: str | None,
+         now: datetime) -> None:
+    """Remember an erased customer's former keys as keyed hashes (for privacy.erase_customer)."""
+    secret = tombstone_secret(session, shop, create=True)
+    rows = [{"shop_id": shop.id, "key_hash": tombstone_hash(secret, kind, value), "customer_id": customer_id,
+             "created_at": now} for kind, value in (("external_id", external_id), ("email", email)) if value]
+    repository.insert_tombstones(session, [row for row in rows if row["key_hash"]])
 
 
 def first_seen(keys: list[tuple[str, str]], occurred_at: list[datetime] | None) -> dict[tuple[str, str], datetime]:
@@ -188,6 +235,9 @@ def upsert(session: Session, shop: Shop, external_id: str, data: CustomerFields,
     existing = repository.get_by_external_id(session, shop.id, external_id)
     values = field_values(data, now)
     if existing is None:
+        erased = _buried(session, shop, [("external_id", external_id)] + ([("email", data.email)] if data.email else []))
+        if erased:  # an erased customer: answer with the erased record, write nothing of the person
+            return get(session, shop, next(iter(erased.values()))), False
         reference = CustomerRef.model_validate({**data.model_dump(exclude_unset=True),
                                                 "external_id": external_id})
         resolve(session, shop, [reference], now)

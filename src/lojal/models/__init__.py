@@ -2,7 +2,7 @@
 
 from lojal.models.analytics import AnalyticsRun, CustomerPrediction
 from lojal.models.catalog import Product, ProductVariant
-from lojal.models.customer import Customer
+from lojal.models.customer import Customer, CustomerTombstone
 from lojal.models.event import CustomerEvent, DomainEvent
 from lojal.models.infrastructure import IdempotencyRecord, IdSequence, LoginAttempt
 from lojal.models.job import Job, PeriodicSchedule
@@ -28,6 +28,7 @@ __all__ = [
     "CustomerPrediction",
     "ApiKey",
     "Customer",
+    "CustomerTombstone",
     "EarningRule",
     "CustomerEvent",
     "DomainEvent",

@@ -58,3 +58,15 @@ class Customer(ShopScoped, Base):
     total_spent: Mapped[int] = mapped_column(BigInteger, default=0)
     """Net of refunds, in the shop's currency, minor units; cancelled orders excluded."""
     average_order_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CustomerTombstone(Base):
+    """An erased customer's former keys (the shop's id and the e-mail), as keyed hashes: a replayed
+    order or customer webhook finds the erased record instead of bringing the person back."""
+
+    __tablename__ = "customer_tombstones"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -76,6 +76,9 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
 def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime) -> list[OrderResult]:
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
                                  occurred_at=[order.placed_at for _, order in items])
+    if resolved.erased:  # a replayed order of an erased customer: the facts, not the person
+        items = [(external_id, _without_person(order) if customer_id in resolved.erased else order)
+                 for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
     customer_repository.lock(session, shop.id, resolved.ids)
     existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
     catalogue = _Catalogue.load(session, shop.id, [order for _, order in items])
@@ -121,6 +124,10 @@ class _Catalogue:
         if variant is not None:
             return variant[1], variant[0]
         return self.products.get(line.product_external_id or ""), None
+
+
+def _without_person(order: OrderIn) -> OrderIn:
+    return order.model_copy(update={"email": None, "attributes": {}, "customer": None})
 
 
 def _order_values(order: OrderIn) -> dict[str, Any]:

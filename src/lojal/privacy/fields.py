@@ -55,10 +55,13 @@ CLASSIFICATION: dict[str, dict[str, str]] = {
     "privacy_requests": {
         "kind": KEEP, "source": KEEP, "actor": KEEP, "reference": KEEP, "summary": KEEP,
     },
+    "customer_tombstones": {"key_hash": KEEP},
 }
 """Notes on the choices: ``locale``, ``country`` and ``customer_group`` describe many people and
 feed the shop's breakdowns; ``interests`` and ``attributes`` are free-form and may hold anything,
-so they go. Order and event external ids stay: they are the shop's ids of the order or event, not
+so they go. ``customer_tombstones.key_hash`` is a keyed hash of the erased customer's former id
+and e-mail, made at the erasure so a replay finds the erased record instead of the person
+coming back. Order and event external ids stay: they are the shop's ids of the order or event, not
 of the person, and keep a replayed webhook a no-op. ``loyalty_entries.actor`` names the member of
 staff or the system that acted, not the customer. ``description`` of a ledger entry can be free
 text typed by staff (an adjustment), so it is emptied. Predictions are kept: once the customer is

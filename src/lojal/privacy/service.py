@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from lojal.customers import service as customers
 from lojal.errors import NotFound
 from lojal.events.domain import NewDomainEvent, record_domain_events
-from lojal.kit.crypto import hmac_sha256_hex, random_token
+from lojal.kit.crypto import hmac_sha256_hex
 from lojal.models import Customer, PrivacyRequest, Shop
 from lojal.privacy import repository
 from lojal.privacy.fields import ERASED_TEXT, PAYLOAD_KEYS_TO_REMOVE
@@ -41,18 +41,11 @@ class ErasureResult:
 
 # -- finding the customer ------------------------------------------------------------------
 
-def pseudonym(shop: Shop, external_id: str, *, create_key: bool = False, session: Session | None = None) -> str | None:
-    """The stable pseudonym of the shop's id for a person (None while the shop has no key yet)."""
-    key = ((shop.settings or {}).get("privacy") or {}).get("pseudonym_key")
-    if key is None:
-        if not create_key or session is None:
-            return None
-        key = random_token(32)
-        settings = dict(shop.settings or {})
-        settings["privacy"] = {**(settings.get("privacy") or {}), "pseudonym_key": key}
-        shop.settings = settings
-        session.flush()
-    return PSEUDONYM_PREFIX + hmac_sha256_hex(key, external_id.encode())[:32]
+def pseudonym(session: Session, shop: Shop, external_id: str, *, create_key: bool = False) -> str | None:
+    """The stable pseudonym of the shop's id for a person (None while the shop has no key yet).
+    The key is the one the customers domain keeps for erased customers' tombstones."""
+    key = customers.tombstone_secret(session, shop, create=create_key)
+    return PSEUDONYM_PREFIX + hmac_sha256_hex(key, external_id.encode())[:32] if key else None
 
 
 def find_customer(session: Session, shop: Shop, reference: str) -> Customer:
@@ -60,7 +53,7 @@ def find_customer(session: Session, shop: Shop, reference: str) -> Customer:
     try:
         return customers.find(session, shop, reference)
     except NotFound:
-        alias = pseudonym(shop, reference) if not reference.startswith("id:") else None
+        alias = pseudonym(session, shop, reference) if not reference.startswith("id:") else None
         found = repository.customer_by_external_id(session, shop.id, alias) if alias else None
         if found is None:
             raise
@@ -165,7 +158,8 @@ def erase_customer(session: Session, shop: Shop, customer: Customer, *, actor: s
         return ErasureResult(done, customer.id, already_erased=True)
     profile = repository.customer_row(session, shop.id, customer.id)
     assert profile is not None
-    alias = pseudonym(shop, profile["external_id"], create_key=True, session=session) if profile["external_id"] else None
+    alias = pseudonym(session, shop, profile["external_id"], create_key=True) if profile["external_id"] else None
+    customers.bury(session, shop, customer.id, profile["external_id"], profile["email"], now)
     summary = {"customer": 1}
     repository.clear_customer(session, shop.id, customer.id, {
         "external_id": alias, "email": None, "phone": None, "first_name": None, "last_name": None,
