@@ -19,7 +19,7 @@ __all__ = ["mount_admin", "register_nav"]
 
 
 def mount_admin(app: FastAPI) -> None:
-    from lojal.web.admin import analytics, loyalty
+    from lojal.web.admin import analytics, data, loyalty
     from lojal.web.admin.views import render, router
 
     settings = app.state.settings
@@ -29,6 +29,7 @@ def mount_admin(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(loyalty.router)
     app.include_router(analytics.router)
+    app.include_router(data.router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, error: LoginRequired) -> RedirectResponse:
