@@ -18,7 +18,6 @@ from lojal.kit.clock import utcnow
 from lojal.models import Customer, Shop
 from lojal.orders import service as orders
 from lojal.orders.schemas import OrderOut
-from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 

@@ -63,9 +63,8 @@ def put_program(data: Annotated[ProgramIn, Body()], principal: Admin, session: S
 @router.get("/loyalty/rules", response_model=list[RuleOut], summary="Earning rules (live versions, or all)")
 def list_rules(principal: Read, session: SessionDependency,
                all_versions: Annotated[bool, Query(description="Retired versions too")] = False) -> Any:
-    if all_versions:
-        return [rule for key in {rule.key for rule in repository.current_rules(session, principal.shop.id)}
-                for rule in repository.rule_versions(session, principal.shop.id, key)]
+    if all_versions:  # retired rules too, by key and version
+        return sorted(repository.all_rule_versions(session, principal.shop.id), key=lambda rule: (rule.key, rule.version))
     return repository.current_rules(session, principal.shop.id)
 
 

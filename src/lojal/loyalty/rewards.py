@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lojal.errors import Conflict, NotFound, ValidationFailed
+from lojal.errors import Conflict, NotFound
 from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.loyalty import ledger, repository
 from lojal.loyalty.texts import texts_for

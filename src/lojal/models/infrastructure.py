@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Identity, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column

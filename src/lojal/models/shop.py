@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, String, Text
+from sqlalchemy import ForeignKey, Identity, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lojal.db.base import Base, ShopScoped

@@ -8,28 +8,28 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from lojal.analytics import reports
 from lojal.analytics import service as analytics
 from lojal.analytics.rfm import SEGMENT_GRID
-from lojal.api.deps import get_session
 from lojal.kit.clock import utcnow
-from lojal.models import AdminUser, AnalyticsRun, Shop
+from lojal.models import AnalyticsRun, Shop
+from lojal.web.admin import pages
 from lojal.web.admin.charts import HeatCell, Series, heatmap, histogram, line_chart
 from lojal.web.admin.nav import register_nav
-from lojal.web.admin.security import check_csrf, current_user, shop_of_user
+from lojal.web.admin.pages import Page, SessionDependency
+from lojal.web.admin.security import check_csrf
 from lojal.web.admin.views import render
-from lojal.web.i18n import N_, Formatter, Translator, choose_language, translator
+from lojal.web.i18n import N_, Translator
 
 router = APIRouter(include_in_schema=False)
-SessionDependency = Annotated[Session, Depends(get_session)]
 register_nav(N_("Retention"), "analytics", 40)
 
 BASE = "/admin/shops/{slug}/analytics"
@@ -71,33 +71,7 @@ MODEL_MESSAGES = (
 """The minimum-data rules' messages as the pages say them."""
 
 
-@dataclass
-class Page:
-    request: Request
-    session: Session
-    user: AdminUser
-    shop: Shop
-    role: str
-    language: str
-
-    @property
-    def translator(self) -> Translator:
-        return translator(self.language)
-
-    @property
-    def format(self) -> Formatter:
-        return Formatter(self.language, self.shop.timezone)
-
-    def url(self, rest: str = "") -> str:
-        return BASE.format(slug=self.shop.slug) + rest
-
-
-def open_page(request: Request, session: Session, slug: str) -> Page:
-    user = current_user(request, session)
-    shop, role = shop_of_user(session, user, slug)
-    language = choose_language(request.session.get("language") or user.locale, request.headers.get("accept-language"),
-                               shop.locale)
-    return Page(request, session, user, shop, role, language)
+open_page = partial(pages.open_page, base=BASE)
 
 
 def show(page: Page, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,12 +24,13 @@ from lojal.shops import service as shops
 from lojal.transfer import export as exports
 from lojal.transfer.formats import FORMATS
 from lojal.transfer.imports import ImportOptions, import_file
-from lojal.web.admin.loyalty import FormDependency, Page, SessionDependency, forbidden, open_page
+from lojal.web.admin import pages
 from lojal.web.admin.nav import register_nav
+from lojal.web.admin.pages import FormDependency, Page, SessionDependency, forbidden
 from lojal.web.admin.security import PageNotFound, check_csrf
 from lojal.web.admin.views import render
-from lojal.webhooks_out import service as webhooks
 from lojal.web.i18n import N_
+from lojal.webhooks_out import service as webhooks
 from lojal.webhooks_out.rules import EVENT_TYPES
 
 router = APIRouter(include_in_schema=False)
@@ -54,12 +56,11 @@ STATUS_LABELS = {
 }
 
 
-def url_of(page: Page, rest: str = "") -> str:
-    return BASE.format(slug=page.shop.slug) + rest
+open_page = partial(pages.open_page, base=BASE)
 
 
 def show(page: Page, name: str, section: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    base = {"role": page.role, "base": url_of(page), "section": section, "errors": {}, "values": {},
+    base = {"role": page.role, "base": page.url(), "section": section, "errors": {}, "values": {},
             "is_owner": page.role in OWNER_ROLES, "can_transfer": page.role in TRANSFER_ROLES,
             "flash": page.request.session.pop("data_flash", None), "status_labels": STATUS_LABELS}
     return render(page.request, name, base | context, shop=page.shop, user=page.user, status_code=status_code)
@@ -135,7 +136,7 @@ def set_secret(request: Request, slug: str, platform: str, session: SessionDepen
         errors = {f"secret-{platform}": error.message}
         return show(page, "admin/data/connections.html", "connections",
                     connections_context(page) | {"errors": errors}, status_code=422)
-    return done(page, url_of(page), _("The %(platform)s secret is saved.", platform=PLATFORM_NAMES[platform]))
+    return done(page, page.url(), _("The %(platform)s secret is saved.", platform=PLATFORM_NAMES[platform]))
 
 
 @router.post(BASE + "/connections/{platform}/remove")
@@ -148,7 +149,7 @@ def remove_secret(request: Request, slug: str, platform: str, session: SessionDe
         return forbidden(page)
     integrations.disconnect(session, page.shop, platform)
     session.commit()
-    return done(page, url_of(page), page.translator.gettext(
+    return done(page, page.url(), page.translator.gettext(
         "%(platform)s is disconnected: its webhooks are refused until a secret is set again.",
         platform=PLATFORM_NAMES[platform]))
 
@@ -329,7 +330,7 @@ def delete_webhook(request: Request, slug: str, subscription_id: str, session: S
     except LojalError as error:
         session.rollback()
         raise PageNotFound() from error
-    return done(page, url_of(page, "/webhooks"), page.translator.gettext("The webhook is removed."))
+    return done(page, page.url("/webhooks"), page.translator.gettext("The webhook is removed."))
 
 
 @router.post(BASE + "/webhooks/deliveries/{delivery_id}/redeliver")
@@ -346,7 +347,7 @@ def redeliver(request: Request, slug: str, delivery_id: str, session: SessionDep
     except LojalError as error:
         session.rollback()
         raise PageNotFound() from error
-    return done(page, url_of(page, "/webhooks"), page.translator.gettext("The delivery is queued to be sent again."))
+    return done(page, page.url("/webhooks"), page.translator.gettext("The delivery is queued to be sent again."))
 
 
 __all__ = ["router"]

@@ -9,34 +9,35 @@ the form (422) naming the field, with the session rolled back so nothing is half
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, TypeVar
+from functools import partial
+from typing import Any, TypeVar
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from lojal.api.deps import get_session
 from lojal.customers import service as customers
 from lojal.customers.timeline import timeline
 from lojal.errors import LojalError, NotFound
 from lojal.kit.clock import utcnow
 from lojal.kit.money import from_minor, to_minor
-from lojal.loyalty import accrual, program as programs, reports, rewards, tiers
+from lojal.loyalty import accrual, reports, rewards, tiers
+from lojal.loyalty import program as programs
 from lojal.loyalty.schemas import AdjustmentIn, OfferIn, ProgramIn, RewardIn, RuleIn, TierIn
-from lojal.models import AdminUser, LoyaltyProgram, Shop
+from lojal.models import LoyaltyProgram, Shop
+from lojal.web.admin import pages
 from lojal.web.admin.nav import register_nav
-from lojal.web.admin.security import PageNotFound, check_csrf, current_user, shop_of_user
+from lojal.web.admin.pages import FormDependency, Page, SessionDependency, forbidden
+from lojal.web.admin.security import PageNotFound, check_csrf
 from lojal.web.admin.views import render
-from lojal.web.i18n import N_, Translator, choose_language, translator
+from lojal.web.i18n import N_, Translator
 
 router = APIRouter(include_in_schema=False)
-SessionDependency = Annotated[Session, Depends(get_session)]
 register_nav(N_("Customer club"), "loyalty", 30)
 
 EDIT_ROLES = frozenset({"owner", "marketer"})
@@ -108,40 +109,7 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
-@dataclass
-class Page:
-    request: Request
-    session: Session
-    user: AdminUser
-    shop: Shop
-    role: str
-    language: str
-
-    @property
-    def translator(self) -> Translator:
-        return translator(self.language)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.shop.timezone)
-
-    def url(self, rest: str = "") -> str:
-        return BASE.format(slug=self.shop.slug) + rest
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDependency = Annotated[FormData, Depends(form_data)]
-
-
-def open_page(request: Request, session: Session, slug: str) -> Page:
-    user = current_user(request, session)
-    shop, role = shop_of_user(session, user, slug)
-    language = choose_language(request.session.get("language") or user.locale, request.headers.get("accept-language"),
-                               shop.locale)
-    return Page(request, session, user, shop, role, language)
+open_page = partial(pages.open_page, base=BASE)
 
 
 def show(page: Page, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -149,12 +117,6 @@ def show(page: Page, name: str, context: dict[str, Any], status_code: int = 200)
             "flash": page.request.session.pop("loyalty_flash", None), "errors": {}, "kroner": kroner_text,
             "labels": LABELS}
     return render(page.request, name, base | context, shop=page.shop, user=page.user, status_code=status_code)
-
-
-def forbidden(page: Page) -> HTMLResponse:
-    message = N_("Your role in this shop cannot make this change. Ask the shop's owner.")
-    return render(page.request, "admin/error.html", {"status": 403, "message": message}, shop=page.shop,
-                  user=page.user, status_code=403)
 
 
 def saved(page: Page, location: str, message: str) -> RedirectResponse:
