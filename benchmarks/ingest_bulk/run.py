@@ -107,20 +107,24 @@ def raw_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], li
 
 
 def raw_insert(url: str, rows: tuple[list[dict[str, Any]], ...], orders: int) -> float:
-    """The same rows, inserted as fast as the database takes them: COPY / executemany."""
-    from lojal.db.upsert import _copy_rows, _sqlite_executemany
+    """The same rows, inserted as fast as the database takes them: COPY / executemany of
+    tuples built before the clock starts."""
     from lojal.db.engine import make_session_factory
+    from lojal.db.upsert import insert_tuples
     from lojal.models import Customer, Order, OrderLine
 
     shop_with_key(url)
     engine = create_db_engine(url)
     tables = (Customer.__table__, Order.__table__, OrderLine.__table__)
+    prepared = []
+    for table_rows in rows:
+        columns = tuple(table_rows[0])
+        prepared.append((columns, [tuple(row[name] for name in columns) for row in table_rows]))
     with make_session_factory(engine)() as session:
-        insert = _copy_rows if engine.dialect.name == "postgresql" else _sqlite_executemany
         started = time.perf_counter()
-        for table, table_rows in zip(tables, rows, strict=True):
+        for table, (columns, table_rows) in zip(tables, prepared, strict=True):
             for start in range(0, len(table_rows), 10000):
-                insert(session, table, table_rows[start : start + 10000])
+                insert_tuples(session, table, columns, table_rows[start : start + 10000])
             session.commit()
         elapsed = time.perf_counter() - started
     engine.dispose()

@@ -36,13 +36,22 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """Insert rows that all have the same keys."""
     if not rows:
         return
+    columns = tuple(rows[0])
+    insert_tuples(session, table, columns, [tuple(row[name] for name in columns) for row in rows])
+
+
+def insert_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert rows given as tuples in the order of ``columns`` (the ingestion path builds them so,
+    without a dict per row)."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_rows(session, table, rows)
+        _copy_rows(session, table, columns, rows)
     elif dialect == "sqlite":
-        _sqlite_executemany(session, table, rows)
+        _sqlite_executemany(session, table, columns, rows)
     else:
-        session.execute(table.insert(), rows)
+        session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def _is_json(column_type: Any) -> bool:
@@ -53,17 +62,23 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _copy_rows(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     from psycopg.types.json import Jsonb
 
-    columns = list(rows[0])
-    json_columns = {name for name in columns if _is_json(table.c[name].type)}
+    json_positions = [position for position, name in enumerate(columns) if _is_json(table.c[name].type)]
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        if not json_positions:
+            for row in rows:
+                copy.write_row(row)
+            return
         for row in rows:
-            copy.write_row([Jsonb(row[name], dumps=_json_text) if name in json_columns and row[name] is not None
-                            else row[name] for name in columns])
+            values = list(row)
+            for position in json_positions:
+                if values[position] is not None:
+                    values[position] = Jsonb(values[position], dumps=_json_text)
+            copy.write_row(values)
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -71,6 +86,20 @@ def _sqlite_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_datetime_memo() -> Callable[[datetime], str]:
+    """``_sqlite_datetime`` remembering its answers for one batch: a batch repeats the same
+    moments (its ``created_at``/``updated_at``) on every row."""
+    seen: dict[datetime, str] = {}
+
+    def convert(value: datetime) -> str:
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = _sqlite_datetime(value)
+        return text
+
+    return convert
 
 
 def _sqlite_date(value: date) -> str:
@@ -95,18 +124,20 @@ def _sqlite_converters(table: Table, columns: tuple[str, ...]) -> list[Callable[
     return converters
 
 
-def _sqlite_executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    columns = tuple(rows[0])
-    conversions = [(position, convert) for position, convert in enumerate(_sqlite_converters(table, columns))
-                   if convert is not None]
-    values = []
-    for row in rows:
-        row_values = [row[name] for name in columns]
-        for position, convert in conversions:
-            value = row_values[position]
-            if value is not None:
-                row_values[position] = convert(value)
-        values.append(row_values)
+def _sqlite_executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    datetime_text = _sqlite_datetime_memo()
+    conversions = [(position, datetime_text if convert is _sqlite_datetime else convert)
+                   for position, convert in enumerate(_sqlite_converters(table, columns)) if convert is not None]
+    values: list[Any] = rows
+    if conversions:
+        values = []
+        for row in rows:
+            row_values = list(row)
+            for position, convert in conversions:
+                value = row_values[position]
+                if value is not None:
+                    row_values[position] = convert(value)
+            values.append(row_values)
     statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     raw = session.connection().connection.dbapi_connection
     assert raw is not None

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lojal.db.ids import allocate_ids
-from lojal.db.upsert import insert_rows
+from lojal.db.upsert import insert_tuples
 from lojal.models import DomainEvent
 from lojal.worker import enqueue
 
@@ -32,15 +32,16 @@ class NewDomainEvent:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+EVENT_COLUMNS = ("shop_id", "id", "type", "subject_type", "subject_id", "customer_id", "payload", "occurred_at")
+
+
 def record_domain_events(session: Session, shop_id: int, events: list[NewDomainEvent]) -> list[int]:
     if not events:
         return []
     ids = allocate_ids(session, "domain_events", len(events))
-    insert_rows(session, DomainEvent.__table__, [
-        {"shop_id": shop_id, "id": event_id, "type": event.type,
-         "subject_type": event.subject_type, "subject_id": event.subject_id,
-         "customer_id": event.customer_id, "payload": event.payload,
-         "occurred_at": event.occurred_at}
+    insert_tuples(session, DomainEvent.__table__, EVENT_COLUMNS, [
+        (shop_id, event_id, event.type, event.subject_type, event.subject_id, event.customer_id, event.payload,
+         event.occurred_at)
         for event_id, event in zip(ids, events, strict=True)
     ])
     enqueue(session, DISPATCH_TASK, {"event_ids": ids}, shop_id=shop_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -19,6 +20,7 @@ from lojal.kit.clock import utcnow
 from lojal.models import IdempotencyRecord
 
 router = APIRouter(prefix="/api/v1", tags=["bulk"])
+logger = logging.getLogger("lojal.ingest")
 
 
 class BulkLineErrorOut(BaseModel):
@@ -61,21 +63,25 @@ async def bulk(request: Request, principal: Ingest, session: Annotated[Session, 
     if idempotency_key is not None:
         stored = await run_in_threadpool(_stored, session, principal.shop.id, idempotency_key)
     ingestor = BulkIngestor(session, principal.shop, batch_size=request.app.state.settings.bulk_batch_size,
-                            after_batch=session.commit)
+                            after_batch=session.commit, pipelined=stored is None)
     fingerprint = hashlib.sha256(b"POST " + request.url.path.encode() + b"\n")
     line_number, buffer, batch = 0, b"", []
-    async for chunk in request.stream():
-        fingerprint.update(chunk)
-        if stored is not None:
-            continue
-        buffer += chunk
-        *complete, buffer = buffer.split(b"\n")
-        for raw in complete:
-            line_number += 1
-            batch.append((line_number, raw))
-        if len(batch) >= ingestor.batch_size:
-            await run_in_threadpool(_feed, ingestor, batch)
-            batch = []
+    try:
+        async for chunk in request.stream():
+            fingerprint.update(chunk)
+            if stored is not None:
+                continue
+            buffer += chunk
+            *complete, buffer = buffer.split(b"\n")
+            for raw in complete:
+                line_number += 1
+                batch.append((line_number, raw))
+            if len(batch) >= ingestor.batch_size:
+                await run_in_threadpool(_feed, ingestor, batch)
+                batch = []
+    except BaseException:  # the client went away: let the batch in flight end before the session does
+        await run_in_threadpool(_abandon, ingestor)
+        raise
     if stored is not None:
         if stored.request_hash != fingerprint.hexdigest():
             raise ValidationFailed("this Idempotency-Key was used for a different request", field="Idempotency-Key")
@@ -97,6 +103,13 @@ def _stored(session: Session, shop_id: int, key: str) -> IdempotencyRecord | Non
 def _feed(ingestor: BulkIngestor, batch: list[tuple[int, bytes]]) -> None:
     for line_number, raw in batch:
         ingestor.feed_line(line_number, raw)
+
+
+def _abandon(ingestor: BulkIngestor) -> None:
+    try:
+        ingestor.close()
+    except Exception:  # noqa: BLE001 - the request is failing already; its own error is the one to report
+        logger.warning("bulk_batch_failed_after_abort", exc_info=True)
 
 
 def _finish(ingestor: BulkIngestor, batch: list[tuple[int, bytes]], session: Session, shop_id: int,

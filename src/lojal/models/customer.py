@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lojal.db.base import Base, ShopScoped
-from lojal.db.types import JSONType, UTCDateTime
+from lojal.db.types import BigIntegerId, JSONType, UTCDateTime
 
 
 class Customer(ShopScoped, Base):
@@ -28,7 +28,7 @@ class Customer(ShopScoped, Base):
         Index("ix_customers_shop_customer_group", "shop_id", "customer_group"),
     )
 
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     external_id: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))

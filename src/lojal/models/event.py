@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lojal.db.base import Base, ShopScoped
-from lojal.db.types import JSONType, UTCDateTime
+from lojal.db.types import BigIntegerId, JSONType, UTCDateTime
 
 CUSTOMER_EVENT_TYPES = ("cart_updated", "checkout_started", "product_viewed", "custom")
 
@@ -31,7 +31,7 @@ class CustomerEvent(ShopScoped, Base):
         Index("ix_customer_events_shop_type_occurred", "shop_id", "type", "occurred_at"),
     )
 
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     external_id: Mapped[str | None] = mapped_column(String(255))
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(32))
@@ -53,7 +53,7 @@ class DomainEvent(ShopScoped, Base):
         Index("ix_domain_events_shop_customer", "shop_id", "customer_id"),
     )
 
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     type: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int] = mapped_column(BigInteger)

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, ForeignKeyConstraint, Index, Inte
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lojal.db.base import Base, ShopScoped
-from lojal.db.types import JSONType, UTCDateTime
+from lojal.db.types import BigIntegerId, JSONType, UTCDateTime
 
 ORDER_STATUSES = ("placed", "paid", "fulfilled", "cancelled")
 
@@ -23,7 +23,7 @@ class Order(ShopScoped, Base):
         Index("ix_orders_shop_placed", "shop_id", "placed_at", "id"),
     )
 
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     external_id: Mapped[str] = mapped_column(String(255))
     order_number: Mapped[str | None] = mapped_column(String(100))
     customer_id: Mapped[int] = mapped_column(BigInteger)
@@ -63,7 +63,7 @@ class OrderLine(ShopScoped, Base):
         Index("ix_order_lines_shop_product", "shop_id", "product_id"),
     )
 
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     order_id: Mapped[int] = mapped_column(BigInteger)
     external_id: Mapped[str] = mapped_column(String(255))
     position: Mapped[int] = mapped_column(Integer)

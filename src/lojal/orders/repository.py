@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from lojal.db.upsert import insert_rows
+from lojal.db.upsert import insert_rows, insert_tuples
 from lojal.models import Order, OrderLine, Product, ProductVariant, Refund, RefundLine
 
 orders = Order.__table__
@@ -42,9 +42,10 @@ def lines_of(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, 
     return grouped
 
 
-def insert_orders(session: Session, order_rows: list[dict[str, Any]], line_rows: list[dict[str, Any]]) -> None:
+def insert_orders(session: Session, order_rows: list[dict[str, Any]], line_columns: tuple[str, ...],
+                  line_rows: list[tuple[Any, ...]]) -> None:
     insert_rows(session, orders, order_rows)
-    insert_rows(session, lines, line_rows)
+    insert_tuples(session, lines, line_columns, line_rows)
 
 
 def update_order(session: Session, shop_id: int, order_id: int, values: dict[str, Any]) -> None:

@@ -38,9 +38,13 @@ class OrderResult:
 
 def check_order(shop: Shop, order: OrderIn) -> None:
     """What can be checked without the database (bulk ingestion checks each line up front)."""
-    if order.currency != shop.currency:
+    check_order_currency(shop.currency, order)
+
+
+def check_order_currency(currency: str, order: OrderIn) -> None:
+    if order.currency != currency:
         raise ValidationFailed(
-            f"this shop keeps its books in {shop.currency}; the order is in {order.currency}",
+            f"this shop keeps its books in {currency}; the order is in {order.currency}",
             field="currency")
 
 
@@ -120,10 +124,13 @@ class _Catalogue:
         )
 
     def ids_for(self, line: OrderLineIn) -> tuple[int | None, int | None]:
-        variant = self.variants.get(line.variant_external_id or "")
-        if variant is not None:
-            return variant[1], variant[0]
-        return self.products.get(line.product_external_id or ""), None
+        if self.variants and line.variant_external_id is not None:
+            variant = self.variants.get(line.variant_external_id)
+            if variant is not None:
+                return variant[1], variant[0]
+        if self.products and line.product_external_id is not None:
+            return self.products.get(line.product_external_id), None
+        return None, None
 
 
 def _without_person(order: OrderIn) -> OrderIn:
@@ -137,14 +144,18 @@ def _order_values(order: OrderIn) -> dict[str, Any]:
     return values
 
 
+LINE_COLUMNS = ("shop_id", "id", "order_id", "external_id", "position", "product_id", "variant_id",
+                "product_external_id", "variant_external_id", "sku", "name", "quantity", "unit_price",
+                "discount", "total", "refunded_quantity", "refunded_amount")
+
+
 def _line_row(shop_id: int, line_id: int, order_id: int, position: int, line: OrderLineIn,
-              catalogue: _Catalogue) -> dict[str, Any]:
+              catalogue: _Catalogue) -> tuple[Any, ...]:
+    """A new line in the order of ``LINE_COLUMNS``."""
     product_id, variant_id = catalogue.ids_for(line)
-    row = {name: getattr(line, name) for name in LINE_FIELDS}
-    row.update(shop_id=shop_id, id=line_id, order_id=order_id, external_id=line.external_id,
-               position=position, product_id=product_id, variant_id=variant_id,
-               refunded_quantity=0, refunded_amount=0)
-    return row
+    return (shop_id, line_id, order_id, line.external_id, position, product_id, variant_id,
+            line.product_external_id, line.variant_external_id, line.sku, line.name, line.quantity,
+            line.unit_price, line.discount, line.total, 0, 0)
 
 
 def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn, int]],
@@ -169,7 +180,7 @@ def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn
         for position, line in enumerate(order.lines, start=1):
             line_rows.append(_line_row(shop.id, next(line_ids), order_id, position, line, catalogue))
         results.append(OrderResult(external_id, order_id, created=True, changed=True))
-    repository.insert_orders(session, order_rows, line_rows)
+    repository.insert_orders(session, order_rows, LINE_COLUMNS, line_rows)
     return results
 
 
@@ -244,8 +255,9 @@ def _sync_lines(session: Session, shop_id: int, order_id: int, stored: list[Any]
         changed = True
     if new_lines:
         ids = allocate_ids(session, "order_lines", len(new_lines))
-        repository.insert_orders(session, [], [_line_row(shop_id, line_id, order_id, position, line, catalogue)
-                                               for line_id, (position, line) in zip(ids, new_lines, strict=True)])
+        repository.insert_orders(session, [], LINE_COLUMNS,
+                                 [_line_row(shop_id, line_id, order_id, position, line, catalogue)
+                                  for line_id, (position, line) in zip(ids, new_lines, strict=True)])
         changed = True
     return changed
 
