@@ -1,0 +1,74 @@
+"""The pipelined bulk ingestor (a writer thread stores a batch while the next is parsed) stores
+and reports exactly what the plain one does, and a failure in the writer reaches the caller."""
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lojal.ingest.bulk import BulkIngestor
+from lojal.models import Customer, Order, OrderLine
+from tests.fixtures.api import ShopWithKeys
+from tests.ingest.test_bulk_endpoint import order
+
+
+def records() -> list[Any]:
+    """Forty customers and eighty orders, with bad lines spread over several batches: a wrong
+    total, an unknown customer reference kind, a foreign currency, bad JSON, an order whose
+    customer e-mail belongs to someone else."""
+    lines: list[Any] = []
+    for number in range(40):
+        lines.append({"type": "customer", "external_id": f"c-{number}", "email": f"k{number}@example.no"})
+        lines.append(order(f"o-{number}-a", f"c-{number}", total=1000 + 2 * number))
+        lines.append(order(f"o-{number}-b", f"c-{number}", total=2000 + 2 * number))
+    lines[7] = order("bad-total", "c-1") | {"total": 1}
+    lines[31] = order("bad-currency", "c-2") | {"currency": "SEK"}
+    lines[55] = "{not json"
+    lines[88] = order("taken-email", "c-new") | {"customer": {"external_id": "c-new", "email": "k3@example.no"}}
+    return lines
+
+
+def feed(db: Session, shop: ShopWithKeys, *, pipelined: bool) -> tuple[Any, list[Any]]:
+    import orjson
+
+    with BulkIngestor(db, shop.shop, batch_size=7, after_batch=db.commit, pipelined=pipelined) as ingestor:
+        for number, record in enumerate(records(), start=1):
+            ingestor.feed_line(number, record if isinstance(record, str) else orjson.dumps(record))
+        report = ingestor.finish()
+    stored = db.execute(select(Order.external_id, Order.total, Customer.external_id, Customer.order_count)
+                        .join(Customer, (Customer.shop_id == Order.shop_id) & (Customer.id == Order.customer_id))
+                        .where(Order.shop_id == shop.shop.id).order_by(Order.external_id)).all()
+    return report, stored
+
+
+def test_pipelined_ingestion_equals_the_plain_one(db: Session, shop: ShopWithKeys, other_shop: ShopWithKeys) -> None:
+    plain_report, plain_rows = feed(db, shop, pipelined=False)
+    piped_report, piped_rows = feed(db, other_shop, pipelined=True)
+    assert piped_report.as_dict() == plain_report.as_dict()
+    assert piped_rows == plain_rows
+    assert [error.line for error in piped_report.errors] == [8, 32, 56, 89]
+    assert piped_report.counts == {"customer": 40, "order": 76}
+    assert len(piped_rows) == 76
+    assert db.scalar(select(func.count()).select_from(OrderLine).where(OrderLine.shop_id == other_shop.shop.id)) == 76
+
+
+def test_a_failure_in_the_writer_reaches_the_caller(db: Session, shop: ShopWithKeys,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    writer_threads: set[str] = set()
+
+    def broken_apply(self: BulkIngestor, batch: list[Any], now: Any) -> None:
+        writer_threads.add(threading.current_thread().name)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(BulkIngestor, "_apply", broken_apply)
+    ingestor = BulkIngestor(db, shop.shop, batch_size=2, pipelined=True)
+    with pytest.raises(RuntimeError, match="disk full"):
+        for number in range(10):
+            ingestor.feed_line(number + 1, orjson.dumps({"type": "customer", "external_id": f"c-{number}"}))
+        ingestor.finish()
+    ingestor.close()
+    assert writer_threads and all(name.startswith("lojal-bulk") for name in writer_threads)
