@@ -72,3 +72,23 @@ def test_a_failure_in_the_writer_reaches_the_caller(db: Session, shop: ShopWithK
         ingestor.finish()
     ingestor.close()
     assert writer_threads and all(name.startswith("lojal-bulk") for name in writer_threads)
+
+
+def test_text_survives_the_batch_insert_exactly(db: Session, shop: ShopWithKeys) -> None:
+    """Batches go to PostgreSQL by COPY in text format: JSON and text columns with tabs, line
+    breaks, backslashes, quotes and non-ASCII letters come back as sent."""
+    import orjson
+
+    tricky = "tab\there \"quoted\" back\\slash\\n\nny linje, æøå ÆØÅ \u2603 \\."
+    with BulkIngestor(db, shop.shop, batch_size=100) as ingestor:
+        for number in range(30):  # enough rows for COPY
+            record = order(f"o-{number}", f"c-{number}") | {"order_number": tricky, "attributes": {"note": tricky, tricky: [1]}}
+            record["lines"][0]["name"] = tricky
+            ingestor.feed_line(number + 1, orjson.dumps(record))
+        report = ingestor.finish()
+    assert report.failed == 0, report.errors
+    stored = db.execute(select(Order.order_number, Order.attributes).where(Order.shop_id == shop.shop.id)).all()
+    assert len(stored) == 30
+    assert all(row.order_number == tricky and row.attributes == {"note": tricky, tricky: [1]} for row in stored)
+    names = db.scalars(select(OrderLine.name).where(OrderLine.shop_id == shop.shop.id)).all()
+    assert names == [tricky] * 30

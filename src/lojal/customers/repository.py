@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from lojal.db.filters import one_of
+
 from lojal.db.upsert import insert_ignoring_conflicts
 from lojal.models import Customer, CustomerTombstone, Order, Shop
 
@@ -23,7 +25,7 @@ def find_by_keys(session: Session, shop_id: int, external_ids: Iterable[str],
     rows: dict[int, Any] = {}
     for column, values in ((customers.c.external_id, sorted(set(external_ids))), (customers.c.email, sorted(set(emails)))):
         if values:
-            query = select(*columns).where(customers.c.shop_id == shop_id, column.in_(values))
+            query = select(*columns).where(customers.c.shop_id == shop_id, one_of(session, column, values))
             rows.update((row.id, row) for row in session.execute(query))
     return list(rows.values())
 
@@ -52,7 +54,7 @@ def lock(session: Session, shop_id: int, customer_ids: list[int]) -> None:
         return
     session.execute(
         select(customers.c.id).where(customers.c.shop_id == shop_id,
-                                     customers.c.id.in_(sorted(set(customer_ids))))
+                                     one_of(session, customers.c.id, sorted(set(customer_ids))))
         .order_by(customers.c.id).with_for_update()
     ).all()
 
@@ -72,7 +74,7 @@ def refresh_aggregates(session: Session, shop_id: int, customer_ids: list[int], 
     ids = sorted(set(customer_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        where = and_(customers.c.shop_id == shop_id, customers.c.id.in_(chunk))
+        where = and_(customers.c.shop_id == shop_id, one_of(session, customers.c.id, chunk))
         session.execute(update(customers).where(where).values(
             order_count=aggregate(func.count()),
             first_order_at=aggregate(func.min(orders.c.placed_at)),
@@ -151,7 +153,7 @@ def tombstoned(session: Session, shop_id: int, key_hashes: Iterable[str]) -> dic
         return {}
     table = CustomerTombstone.__table__
     rows = session.execute(select(table.c.key_hash, table.c.customer_id)
-                           .where(table.c.shop_id == shop_id, table.c.key_hash.in_(hashes)))
+                           .where(table.c.shop_id == shop_id, one_of(session, table.c.key_hash, hashes)))
     return {key_hash: customer_id for key_hash, customer_id in rows}
 
 

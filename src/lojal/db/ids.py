@@ -17,10 +17,10 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
         return []
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(
-            text(f"SELECT nextval('{table}_id_seq') FROM generate_series(1, :n)"), {"n": count}
-        )
-        return [row[0] for row in rows]
+        ids = connection.execute(  # one row holding an array: fetching 10,000 rows one by one cost more
+            text(f"SELECT array_agg(nextval('{table}_id_seq')) FROM generate_series(1, :n)"), {"n": count}
+        ).scalar_one()
+        return sorted(ids)
     last = connection.execute(
         text(
             "INSERT INTO id_sequences (name, last_value) VALUES (:name, :n) "

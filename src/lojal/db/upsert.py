@@ -63,8 +63,7 @@ def _json_text(value: Any) -> str:
 
 
 def _copy_rows(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    from psycopg.types.json import Jsonb
-
+    """COPY in text format; JSON goes as its text, which the server parses into the column."""
     json_positions = [position for position, name in enumerate(columns) if _is_json(table.c[name].type)]
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
@@ -77,7 +76,7 @@ def _copy_rows(session: Session, table: Table, columns: tuple[str, ...], rows: l
             values = list(row)
             for position in json_positions:
                 if values[position] is not None:
-                    values[position] = Jsonb(values[position], dumps=_json_text)
+                    values[position] = _json_text(values[position])
             copy.write_row(values)
 
 

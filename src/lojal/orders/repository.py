@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from lojal.db.filters import one_of
+
 from lojal.db.upsert import insert_rows, insert_tuples
 from lojal.models import Order, OrderLine, Product, ProductVariant, Refund, RefundLine
 
@@ -25,7 +27,7 @@ def _for_update(session: Session, query: Any) -> Any:
 def find_orders(session: Session, shop_id: int, external_ids: list[str], *, lock: bool = True) -> dict[str, Any]:
     if not external_ids:
         return {}
-    query = select(orders).where(orders.c.shop_id == shop_id, orders.c.external_id.in_(external_ids))
+    query = select(orders).where(orders.c.shop_id == shop_id, one_of(session, orders.c.external_id, external_ids))
     if lock:
         query = _for_update(session, query.order_by(orders.c.id))
     return {row.external_id: row for row in session.execute(query)}
@@ -35,7 +37,7 @@ def lines_of(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, 
     grouped: dict[int, list[Any]] = {order_id: [] for order_id in order_ids}
     if not order_ids:
         return grouped
-    query = select(lines).where(lines.c.shop_id == shop_id, lines.c.order_id.in_(order_ids)).order_by(
+    query = select(lines).where(lines.c.shop_id == shop_id, one_of(session, lines.c.order_id, order_ids)).order_by(
         lines.c.order_id, lines.c.position)
     for row in session.execute(query):
         grouped[row.order_id].append(row)
@@ -67,7 +69,7 @@ def product_ids(session: Session, shop_id: int, external_ids: Iterable[str]) -> 
         return {}
     table = Product.__table__
     rows = session.execute(select(table.c.external_id, table.c.id).where(
-        table.c.shop_id == shop_id, table.c.external_id.in_(external_ids)))
+        table.c.shop_id == shop_id, one_of(session, table.c.external_id, external_ids)))
     return {row.external_id: row.id for row in rows}
 
 
@@ -77,7 +79,7 @@ def variant_ids(session: Session, shop_id: int, external_ids: Iterable[str]) -> 
         return {}
     table = ProductVariant.__table__
     rows = session.execute(select(table.c.external_id, table.c.id, table.c.product_id).where(
-        table.c.shop_id == shop_id, table.c.external_id.in_(external_ids)))
+        table.c.shop_id == shop_id, one_of(session, table.c.external_id, external_ids)))
     return {row.external_id: (row.id, row.product_id) for row in rows}
 
 
@@ -85,7 +87,7 @@ def find_refunds(session: Session, shop_id: int, external_ids: list[str]) -> dic
     if not external_ids:
         return {}
     rows = session.execute(select(refunds).where(refunds.c.shop_id == shop_id,
-                                                 refunds.c.external_id.in_(external_ids)))
+                                                 one_of(session, refunds.c.external_id, external_ids)))
     return {row.external_id: row for row in rows}
 
 

@@ -35,8 +35,9 @@ class OrderLineIn(BaseModel):
     @field_validator("total")
     @classmethod
     def _total_adds_up(cls, total: int, info: ValidationInfo) -> int:
-        if {"quantity", "unit_price", "discount"} <= info.data.keys():
-            expected = info.data["quantity"] * info.data["unit_price"] - info.data["discount"]
+        data = info.data  # built anew on each access
+        if "quantity" in data and "unit_price" in data and "discount" in data:
+            expected = data["quantity"] * data["unit_price"] - data["discount"]
             if total != expected:
                 raise ValueError(f"total {total} is not quantity x unit_price - discount = {expected}")
         return total
