@@ -92,3 +92,43 @@ def test_text_survives_the_batch_insert_exactly(db: Session, shop: ShopWithKeys)
     assert all(row.order_number == tricky and row.attributes == {"note": tricky, tricky: [1]} for row in stored)
     names = db.scalars(select(OrderLine.name).where(OrderLine.shop_id == shop.shop.id)).all()
     assert names == [tricky] * 30
+
+
+def test_aggregates_added_for_new_orders_equal_a_recount(db: Session, shop: ShopWithKeys) -> None:
+    """New orders add to a customer's aggregates; updates recompute them. After new orders,
+    replays, cancellations, moves to another customer and cancelled new orders, every
+    customer's aggregates equal a recount from their orders."""
+    import orjson
+
+    from lojal.customers.repository import refresh_aggregates
+    from lojal.kit.clock import utcnow
+
+    def placed(day: int) -> str:
+        return f"2026-03-{day:02d}T12:00:00+01:00"
+
+    files = [
+        [order(f"o-{n}", f"c-{n % 5}", total=1000 + 2 * n, placed_at=placed(1 + n % 27)) for n in range(40)],
+        [order(f"o-{n}", f"c-{n % 5}", total=1000 + 2 * n, placed_at=placed(1 + n % 27), status="cancelled")
+         for n in range(0, 40, 3)]
+        + [order(f"o-{n}", f"c-{(n + 1) % 5}", total=5000, placed_at=placed(2)) for n in range(1, 40, 7)]
+        + [order(f"n-{n}", f"c-{n % 7}", total=700, placed_at=placed(28), status="cancelled" if n % 2 else "paid")
+           for n in range(10)],
+    ]
+    for records_of_file in files:
+        with BulkIngestor(db, shop.shop, batch_size=9, pipelined=True) as ingestor:
+            for number, record in enumerate(records_of_file, start=1):
+                ingestor.feed_line(number, orjson.dumps(record))
+            assert ingestor.finish().failed == 0
+
+    def aggregates() -> list[Any]:
+        db.expire_all()
+        return db.execute(select(Customer.external_id, Customer.order_count, Customer.total_spent,
+                                 Customer.average_order_value, Customer.first_order_at, Customer.last_order_at)
+                          .where(Customer.shop_id == shop.shop.id).order_by(Customer.external_id)).all()
+
+    added = aggregates()
+    assert len(added) == 7  # 40 - 14 cancelled + 2 moved back out of cancelled + 5 new paid:
+    assert sum(row.order_count for row in added) == 40 - 14 + 2 + 5
+    refresh_aggregates(db, shop.shop.id, list(db.scalars(select(Customer.id).where(Customer.shop_id == shop.shop.id))),
+                       utcnow())
+    assert aggregates() == added

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lojal.db.filters import one_of
-
-from lojal.db.upsert import insert_ignoring_conflicts
+from lojal.db.upsert import COPY_THRESHOLD as BATCH_INSERT_FROM
+from lojal.db.upsert import insert_ignoring_conflicts, insert_rows
 from lojal.models import Customer, CustomerTombstone, Order, Shop
 
 customers = Customer.__table__
@@ -36,8 +37,22 @@ def insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     a guest with the same e-mail in the batch yields to them."""
     by_external = [row for row in rows if row["external_id"] is not None]
     guests = [row for row in rows if row["external_id"] is None]
-    insert_ignoring_conflicts(session, customers, by_external, None)
-    insert_ignoring_conflicts(session, customers, guests, None)
+    _insert_skipping_taken(session, by_external)
+    _insert_skipping_taken(session, guests)
+
+
+def _insert_skipping_taken(session: Session, rows: list[dict[str, Any]]) -> None:
+    """A batch is first sent as a plain batch insert (COPY on PostgreSQL) in a savepoint: keys
+    are rarely taken, as the caller has just looked them up. Only when one is, the batch is sent
+    again row by row with ON CONFLICT DO NOTHING."""
+    if len(rows) >= BATCH_INSERT_FROM:
+        try:
+            with session.begin_nested():
+                insert_rows(session, customers, rows)
+            return
+        except IntegrityError:
+            pass
+    insert_ignoring_conflicts(session, customers, rows, None)
 
 
 def update_fields(session: Session, shop_id: int, customer_id: int, values: dict[str, Any]) -> None:
@@ -86,6 +101,36 @@ def refresh_aggregates(session: Session, shop_id: int, customer_ids: list[int], 
             average_order_value=case((customers.c.order_count > 0, customers.c.total_spent // customers.c.order_count),
                                      else_=0)  # whole minor units: // is integer division on both databases
         ))
+
+
+def add_new_orders(session: Session, shop_id: int, totals: dict[int, tuple[int, int, datetime, datetime]],
+                   now: datetime) -> None:
+    """Add brand-new orders to the customers' aggregates: ``totals`` maps a customer id to the
+    new orders' (count, net total, first placed, last placed). Exact for orders that did not
+    exist before (what a bulk file mostly holds) and a keyed update per customer, where
+    ``refresh_aggregates`` recomputes from all of the customer's orders."""
+    if not totals:
+        return
+    count, spent = bindparam("new_count"), bindparam("new_spent")
+    first = bindparam("new_first", type_=customers.c.first_order_at.type)
+    last = bindparam("new_last", type_=customers.c.last_order_at.type)
+    statement = update(customers).where(
+        customers.c.shop_id == bindparam("key_shop_id"), customers.c.id == bindparam("key_id"),
+    ).values(
+        order_count=customers.c.order_count + count,
+        total_spent=customers.c.total_spent + spent,
+        average_order_value=(customers.c.total_spent + spent) // (customers.c.order_count + count),
+        first_order_at=case((or_(customers.c.first_order_at.is_(None), customers.c.first_order_at > first), first),
+                            else_=customers.c.first_order_at),
+        last_order_at=case((or_(customers.c.last_order_at.is_(None), customers.c.last_order_at < last), last),
+                           else_=customers.c.last_order_at),
+        updated_at=now,
+    )
+    session.connection().execute(statement, [
+        {"key_shop_id": shop_id, "key_id": customer_id, "new_count": new_count, "new_spent": new_spent,
+         "new_first": new_first, "new_last": new_last}
+        for customer_id, (new_count, new_spent, new_first, new_last) in sorted(totals.items())
+    ])
 
 
 def get(session: Session, shop_id: int, customer_id: int) -> Customer | None:

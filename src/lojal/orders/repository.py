@@ -10,7 +10,6 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lojal.db.filters import one_of
-
 from lojal.db.upsert import insert_rows, insert_tuples
 from lojal.models import Order, OrderLine, Product, ProductVariant, Refund, RefundLine
 

@@ -92,7 +92,8 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
     results_by_id = {result.external_id: result
                      for result in _insert_new(session, shop, new_items, catalogue, now)}
     events: list[NewDomainEvent] = []
-    touched = set(resolved.ids)
+    touched = {customer_id for (external_id, _), customer_id in zip(items, resolved.ids, strict=True)
+               if external_id in existing}
     if existing:
         stored_lines = repository.lines_of(session, shop.id, [row.id for row in existing.values()])
         for (external_id, order), customer_id in zip(items, resolved.ids, strict=True):
@@ -101,11 +102,18 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
                 touched.add(row.customer_id)
                 results_by_id[external_id] = _update_existing(
                     session, shop, row, stored_lines[row.id], order, customer_id, catalogue, now, events)
+    added: dict[int, tuple[int, int, datetime, datetime]] = {}
     for external_id, order, customer_id in new_items:
         result = results_by_id[external_id]
+        payload = _event_payload(result.order_id, external_id, order)
         for event_type in status_events(None, order.status, was_paid=False):
-            events.append(_order_event(event_type, result.order_id, customer_id, external_id, order, now))
+            events.append(NewDomainEvent(event_type, "order", result.order_id, customer_id, now, payload))
+        if order.status != "cancelled" and customer_id not in touched:
+            count, spent, first, last = added.get(customer_id, (0, 0, order.placed_at, order.placed_at))
+            added[customer_id] = (count + 1, spent + order.total, min(first, order.placed_at),
+                                  max(last, order.placed_at))
     customer_repository.refresh_aggregates(session, shop.id, sorted(touched), now)
+    customer_repository.add_new_orders(session, shop.id, added, now)
     record_domain_events(session, shop.id, events)
     return [results_by_id[external_id] for external_id, _ in items]
 
@@ -264,10 +272,12 @@ def _sync_lines(session: Session, shop_id: int, order_id: int, stored: list[Any]
 
 def _order_event(event_type: str, order_id: int, customer_id: int, external_id: str, order: OrderIn,
                  now: datetime) -> NewDomainEvent:
-    return NewDomainEvent(event_type, "order", order_id, customer_id, now, {
-        "order_id": order_id, "external_id": external_id, "status": order.status,
-        "total": order.total, "currency": order.currency, "placed_at": order.placed_at.isoformat(),
-    })
+    return NewDomainEvent(event_type, "order", order_id, customer_id, now, _event_payload(order_id, external_id, order))
+
+
+def _event_payload(order_id: int, external_id: str, order: OrderIn) -> dict[str, Any]:
+    return {"order_id": order_id, "external_id": external_id, "status": order.status, "total": order.total,
+            "currency": order.currency, "placed_at": order.placed_at.isoformat()}
 
 
 def get_order(session: Session, shop: Shop, external_id: str) -> Any:
