@@ -100,12 +100,16 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
             found[key] = _Found(guest.id, key[1], guest.email, False)
         else:
             to_create.append((key, reference))
-    attempted = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at))
+    attempted, stored_all = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at))
     created: list[int] = []
     if to_create:
-        found.update(_find(session, shop.id, [reference for _, reference in to_create]))
-        present = {item.id for item in found.values()}
-        created = [customer_id for customer_id in attempted if customer_id in present]
+        if stored_all:  # every new row is in: their keys are known without reading them back
+            found.update(_created_keys(to_create, attempted))
+            created = [customer_id for _, customer_id in attempted]
+        else:
+            found.update(_find(session, shop.id, [reference for _, reference in to_create]))
+            present = {item.id for item in found.values()}
+            created = [customer_id for _, customer_id in attempted if customer_id in present]
         record_domain_events(session, shop.id, [
             NewDomainEvent("customer.created", "customer", customer_id, customer_id, now, {})
             for customer_id in created
@@ -192,23 +196,40 @@ def _find(session: Session, shop_id: int, references: Any) -> dict[tuple[str, st
 
 
 def _create(session: Session, shop_id: int, to_create: list[tuple[tuple[str, str], CustomerRef]],
-            now: datetime, seen: dict[tuple[str, str], datetime]) -> list[int]:
+            now: datetime, seen: dict[tuple[str, str], datetime]) -> tuple[list[tuple[CustomerRef, int]], bool]:
     """Insert the new customers; a guest whose e-mail a new registered customer in the same
-    batch carries is not created (the e-mail finds that customer)."""
+    batch carries is not created (the e-mail finds that customer). Returns the references
+    tried with their ids, and whether every one of them was stored."""
     emails_of_registered = {reference.email for key, reference in to_create
                             if key[0] == "external_id" and reference.email}
     to_create = [(key, reference) for key, reference in to_create
                  if key[0] == "external_id" or reference.email not in emails_of_registered]
     if not to_create:
-        return []
+        return [], True
     ids = allocate_ids(session, "customers", len(to_create))
     rows = []
     for customer_id, (key, reference) in zip(ids, to_create, strict=True):
         values = field_values(reference, now)
         values.setdefault("created_at", seen.get(key, now))
         rows.append(new_row(shop_id, customer_id, reference.external_id, values, now))
-    repository.insert_new(session, rows)
-    return ids
+    stored_all = repository.insert_new(session, rows)
+    return [(reference, customer_id) for (_, reference), customer_id in zip(to_create, ids, strict=True)], stored_all
+
+
+def _created_keys(to_create: list[tuple[tuple[str, str], CustomerRef]],
+                  attempted: list[tuple[CustomerRef, int]]) -> dict[tuple[str, str], _Found]:
+    """The keys of customers just stored, as ``_find`` would read them back: a new registered
+    customer answers to its external id and e-mail, a guest to its e-mail."""
+    found: dict[tuple[str, str], _Found] = {}
+    for reference, customer_id in attempted:
+        item = _Found(customer_id, reference.external_id, reference.email, reference.external_id is None)
+        if reference.external_id is not None:
+            found[("external_id", reference.external_id)] = item
+        if reference.email is not None:
+            found.setdefault(("email", reference.email), item)
+    missing = [key for key, _ in to_create if key not in found]
+    assert not missing, f"created customers without a key: {missing}"
+    return found
 
 
 def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str], CustomerRef],

@@ -87,6 +87,10 @@ def _sqlite_datetime(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+sqlite_datetime = _sqlite_datetime
+"""For raw statements on SQLite: a UTC datetime in the text form the columns hold."""
+
+
 def _sqlite_datetime_memo() -> Callable[[datetime], str]:
     """``_sqlite_datetime`` remembering its answers for one batch: a batch repeats the same
     moments (its ``created_at``/``updated_at``) on every row."""

@@ -48,10 +48,7 @@ class DomainEvent(ShopScoped, Base):
     caused it; a ``events.dispatch`` job (enqueued in the same transaction) fans it out."""
 
     __tablename__ = "domain_events"
-    __table_args__ = (
-        Index("ix_domain_events_shop_type_id", "shop_id", "type", "id"),
-        Index("ix_domain_events_shop_customer", "shop_id", "customer_id"),
-    )
+    __table_args__ = (Index("ix_domain_events_shop_customer", "shop_id", "customer_id"),)
 
     shop_id: Mapped[int] = mapped_column(BigIntegerId, primary_key=True)  # no key to shops: migration 0006
     type: Mapped[str] = mapped_column(String(64))
