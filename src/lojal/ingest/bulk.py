@@ -39,7 +39,7 @@ from lojal.kit.clock import utcnow
 from lojal.models import Shop
 from lojal.orders.refunds import ingest_refund
 from lojal.orders.schemas import BulkOrderIn, RefundIn
-from lojal.orders.service import check_order_currency, ingest_orders
+from lojal.orders.service import check_order_without_shop, ingest_orders
 
 KINDS: dict[str, type[BaseModel]] = {"product": BulkProductIn, "customer": BulkCustomerIn, "order": BulkOrderIn,
                                      "refund": RefundIn, "event": CustomerEventIn}
@@ -141,7 +141,7 @@ class BulkIngestor:
         try:
             data = KINDS[kind].model_validate(record)
             if kind == "order":
-                check_order_currency(self.currency, data)
+                check_order_without_shop(self.currency, data)
         except ValidationError as error:
             failure = validation_failed_from(list(error.errors()))
             self._error(LineError(line_number, kind, external_id, failure.field, failure.message))

@@ -12,7 +12,7 @@ from lojal.catalog import service as catalog
 from lojal.errors import ValidationFailed
 from lojal.loyalty import accrual, program as programs, repository, rewards, rules, tiers
 from lojal.models import Customer, LedgerEntry, Shop
-from lojal.orders.schemas import OrderIn
+from lojal.orders.schemas import OrderIn, check_consistency
 
 BALANCES = ("pending", "available", "spent", "expired", "reversed", "debt", "lifetime_earned")
 
@@ -63,6 +63,7 @@ def simulate(session: Session, shop: Shop, body: dict[str, Any], customer: Custo
         order = OrderIn.model_validate(body)
     except ValueError as error:
         raise ValidationFailed(f"not an order: {error}", field="order") from error
+    check_consistency(order)
     account = repository.account(session, shop.id, customer.id) if customer else None
     base, extras = accrual.live_rules(session, shop, account)
     if base is None or not program.enabled:

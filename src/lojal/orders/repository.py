@@ -43,9 +43,10 @@ def lines_of(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, 
     return grouped
 
 
-def insert_orders(session: Session, order_rows: list[dict[str, Any]], line_columns: tuple[str, ...],
-                  line_rows: list[tuple[Any, ...]]) -> None:
-    insert_rows(session, orders, order_rows)
+def insert_orders(session: Session, order_columns: tuple[str, ...], order_rows: list[tuple[Any, ...]],
+                  line_columns: tuple[str, ...], line_rows: list[tuple[Any, ...]]) -> None:
+    """New orders and lines, each a tuple in the order of its columns."""
+    insert_tuples(session, orders, order_columns, order_rows)
     insert_tuples(session, lines, line_columns, line_rows)
 
 

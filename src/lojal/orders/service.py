@@ -19,7 +19,7 @@ from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.models import Shop
 from lojal.orders import repository
 from lojal.orders.rules import PAID_STATUSES, status_events
-from lojal.orders.schemas import OrderIn, OrderLineIn
+from lojal.orders.schemas import OrderIn, OrderLineIn, check_consistency
 
 ORDER_FIELDS = ("order_number", "email", "placed_at", "currency", "status", "subtotal",
                 "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
@@ -38,10 +38,12 @@ class OrderResult:
 
 def check_order(shop: Shop, order: OrderIn) -> None:
     """What can be checked without the database (bulk ingestion checks each line up front)."""
-    check_order_currency(shop.currency, order)
+    check_order_without_shop(shop.currency, order)
 
 
-def check_order_currency(currency: str, order: OrderIn) -> None:
+def check_order_without_shop(currency: str, order: OrderIn) -> None:
+    """``check_order`` given the shop's currency (for threads that must not touch the session)."""
+    check_consistency(order)
     if order.currency != currency:
         raise ValidationFailed(
             f"this shop keeps its books in {currency}; the order is in {order.currency}",
@@ -166,6 +168,10 @@ def _line_row(shop_id: int, line_id: int, order_id: int, position: int, line: Or
             line.unit_price, line.discount, line.total, 0, 0)
 
 
+ORDER_COLUMNS = ("shop_id", "id", "external_id", "customer_id", *ORDER_FIELDS, "refunded_total", "source",
+                 "source_updated_at", "created_at", "updated_at", "paid_at", "fulfilled_at", "cancelled_at")
+
+
 def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn, int]],
                 catalogue: _Catalogue, now: datetime) -> list[OrderResult]:
     if not new_items:
@@ -174,21 +180,19 @@ def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn
     line_ids = iter(allocate_ids(session, "order_lines", sum(len(order.lines) for _, order, _ in new_items)))
     order_rows, line_rows, results = [], [], []
     for order_id, (external_id, order, customer_id) in zip(order_ids, new_items, strict=True):
-        row = _order_values(order)
-        paid = order.status in PAID_STATUSES
-        row.update(
-            shop_id=shop.id, id=order_id, external_id=external_id, customer_id=customer_id,
-            refunded_total=0, source="api", source_updated_at=order.updated_at, created_at=now,
-            updated_at=now,
-            paid_at=order.paid_at or (order.placed_at if paid else None),
-            fulfilled_at=order.fulfilled_at or (order.placed_at if order.status == "fulfilled" else None),
-            cancelled_at=order.cancelled_at or (order.placed_at if order.status == "cancelled" else None),
-        )
-        order_rows.append(row)
+        values = _order_values(order)
+        placed, status = order.placed_at, order.status
+        order_rows.append((
+            shop.id, order_id, external_id, customer_id, *(values[name] for name in ORDER_FIELDS), 0, "api",
+            order.updated_at, now, now,
+            order.paid_at or (placed if status in PAID_STATUSES else None),
+            order.fulfilled_at or (placed if status == "fulfilled" else None),
+            order.cancelled_at or (placed if status == "cancelled" else None),
+        ))
         for position, line in enumerate(order.lines, start=1):
             line_rows.append(_line_row(shop.id, next(line_ids), order_id, position, line, catalogue))
         results.append(OrderResult(external_id, order_id, created=True, changed=True))
-    repository.insert_orders(session, order_rows, LINE_COLUMNS, line_rows)
+    repository.insert_orders(session, ORDER_COLUMNS, order_rows, LINE_COLUMNS, line_rows)
     return results
 
 
@@ -263,7 +267,7 @@ def _sync_lines(session: Session, shop_id: int, order_id: int, stored: list[Any]
         changed = True
     if new_lines:
         ids = allocate_ids(session, "order_lines", len(new_lines))
-        repository.insert_orders(session, [], LINE_COLUMNS,
+        repository.insert_orders(session, ORDER_COLUMNS, [], LINE_COLUMNS,
                                  [_line_row(shop_id, line_id, order_id, position, line, catalogue)
                                   for line_id, (position, line) in zip(ids, new_lines, strict=True)])
         changed = True
