@@ -16,6 +16,7 @@ to the writer: the caller must not use it until ``finish()`` (or ``close()``) re
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from lojal.db.maintenance import is_analyse_point, refresh_planner_statistics
 from lojal.errors import LojalError, validation_failed_from
 from lojal.events.schemas import CustomerEventIn
 from lojal.events.service import ingest_events
+from lojal.kit import collection
 from lojal.kit.clock import utcnow
 from lojal.models import Shop
 from lojal.orders.refunds import ingest_refund
@@ -101,6 +103,8 @@ class BulkIngestor:
         self._report_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lojal-bulk") if pipelined else None
         self._in_flight: Future[None] | None = None
+        collection.raise_thresholds()
+        self._restore = weakref.finalize(self, collection.restore_thresholds)  # once, even if never finished
 
     def __enter__(self) -> BulkIngestor:
         return self
@@ -171,13 +175,15 @@ class BulkIngestor:
 
     def close(self) -> None:
         """Wait for the batch in flight (re-raising what it raised) and stop the writer."""
-        if self._writer is None:
-            return
         try:
-            self._wait()
+            if self._writer is not None:
+                try:
+                    self._wait()
+                finally:
+                    self._writer.shutdown(wait=True)
+                    self._writer = None
         finally:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+            self._restore()
 
     def _wait(self) -> None:
         if self._in_flight is not None:
