@@ -82,6 +82,9 @@ def run_side(side: str, url: str, path: Path) -> None:
     from lojal.shops.service import get_shop
     from lojal.transfer.imports import ImportOptions, import_file
 
+    if side in ("parse", "csv.reader"):
+        parse_side(side, path)
+        return
     engine = create_db_engine(url)
     with make_session_factory(engine)() as session:
         shop = get_shop(session, "benchmark")
@@ -106,10 +109,40 @@ def run_side(side: str, url: str, path: Path) -> None:
                         "orders_per_s": round(orders / seconds), "peak_mb": round(peak)}).decode())
 
 
+def parse_side(side: str, path: Path) -> None:
+    """The CSV half alone: decode, parse, group and map to bulk records (no database); beside it the
+    floor, Python's csv.reader over the same file doing nothing else."""
+    from zoneinfo import ZoneInfo
+
+    from lojal.transfer.csv_source import detect, read_rows
+    from lojal.transfer.formats import FORMATS
+    from lojal.transfer.formats.base import Context, Record, records
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    orders = 0
+    if side == "parse":
+        with path.open("rb") as source:
+            dialect = detect(source.read(65536))
+            source.seek(0)
+            context = Context("NOK", ZoneInfo("Europe/Oslo"), False)
+            for item in records(read_rows(source, dialect), FORMATS["orders"]["shopify"], context, "shopify orders"):
+                orders += isinstance(item, Record) and item.data["type"] == "order"
+    else:
+        with path.open(encoding="utf-8", newline="") as source:
+            names = {row[0] for row in csv.reader(source)}
+            orders = len(names) - 1
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(orjson.dumps({"side": side, "orders": orders, "failed": 0, "seconds": round(seconds, 2),
+                        "orders_per_s": round(orders / seconds), "cpu_seconds": round(cpu_seconds, 2),
+                        "orders_per_cpu_s": round(orders / cpu_seconds), "peak_mb": round(peak)}).decode())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
+    parser.add_argument("--parse-only", action="store_true", help="only the CSV half (no database)")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
@@ -122,6 +155,11 @@ def main() -> None:
     generate_csv(arguments.orders, csv_path)
     csv_to_ndjson(csv_path, ndjson_path)
     print(f"{arguments.orders:,} orders: CSV {csv_path.stat().st_size / 1e6:.0f} MB, NDJSON {ndjson_path.stat().st_size / 1e6:.0f} MB")
+    for side in ("csv.reader", "parse"):
+        print(subprocess.run([sys.executable, __file__, "--side", side, "--url", "", "--path", str(csv_path)],
+                             check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    if arguments.parse_only:
+        return
     results = {}
     for side, path in (("csv", csv_path), ("ndjson", ndjson_path)):
         if arguments.database == "sqlite":

@@ -98,36 +98,48 @@ def test_support_may_look_but_not_connect_import_or_export(client: TestClient, d
     assert post(client, f"{base}/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": "*"}).status_code == 403
 
 
-def test_a_shopify_export_imports_and_a_file_with_a_bad_row_imports_nothing(client: TestClient, db: Session,
-                                                                            shop: ShopWithKeys) -> None:
+def imported(client: TestClient, session_factory: sessionmaker[Session], path: str, name: str, content: bytes,
+             **fields: str):  # type: ignore[no-untyped-def]
+    """Upload (the import runs as a job: see test_data_import_jobs.py), run the job, open its report."""
+    import lojal.transfer.tasks  # noqa: F401  (registers transfer.import_file)
+
+    queued = upload(client, path, name, content, **fields)
+    assert queued.status_code == 303, queued.text
+    run_jobs(Worker(session_factory))
+    return client.get(queued.headers["location"], headers=ENGLISH)
+
+
+def test_a_shopify_export_imports_and_a_file_with_a_bad_row_imports_nothing(
+        client: TestClient, db: Session, shop: ShopWithKeys, session_factory: sessionmaker[Session]) -> None:
     base = data_base(client, db, shop, "marketer")
     form = client.get(f"{base}/import", headers=ENGLISH).text
-    assert 'enctype="multipart/form-data"' in form and 'id="import-progress"' in form and "button.disabled" in form
+    assert 'enctype="multipart/form-data"' in form and 'id="upload-bar"' in form and "data-import.js" in form
     missing = post(client, f"{base}/import", {"what": "orders", "format": "shopify"})
     assert missing.status_code == 422 and 'data-error-field="file"' in missing.text
     woo_customers = upload(client, f"{base}/import", "c.csv", b"a,b\n1,2\n", what="customers", format="woocommerce")
     assert woo_customers.status_code == 422 and 'data-error-field="format"' in woo_customers.text
 
-    imported = upload(client, f"{base}/import", "orders_export_1.csv", (DATA / "shopify_orders.csv").read_bytes(),
-                      what="orders", format="shopify")
-    assert imported.status_code == 200 and 'data-imported="yes"' in imported.text
+    report = imported(client, session_factory, f"{base}/import", "orders_export_1.csv",
+                      (DATA / "shopify_orders.csv").read_bytes(), what="orders", format="shopify")
+    assert report.status_code == 200 and 'data-imported="yes"' in report.text
     stored = count(db, Order)
     assert stored >= 3
 
     broken = (DATA / "generic_orders.csv").read_text(encoding="utf-8").replace("349.00", "349.001").encode()
-    refused = upload(client, f"{base}/import", "broken.csv", broken, what="orders", format="generic")
+    refused = imported(client, session_factory, f"{base}/import", "broken.csv", broken, what="orders", format="generic")
     assert refused.status_code == 200 and 'data-imported="no"' in refused.text
     assert 'data-line="4"' in refused.text and "349.001" in refused.text and "Nothing was imported" in refused.text
     assert count(db, Order) == stored
-    skipped = upload(client, f"{base}/import", "broken.csv", broken, what="orders", format="generic",
-                     skip_bad_rows="on")
+    skipped = imported(client, session_factory, f"{base}/import", "broken.csv", broken, what="orders",
+                       format="generic", skip_bad_rows="on")
     assert 'data-imported="yes"' in skipped.text and count(db, Order) > stored
 
 
-def test_the_customer_register_downloads_as_csv(client: TestClient, db: Session, shop: ShopWithKeys) -> None:
+def test_the_customer_register_downloads_as_csv(client: TestClient, db: Session, shop: ShopWithKeys,
+                                                session_factory: sessionmaker[Session]) -> None:
     base = data_base(client, db, shop)
-    upload(client, f"{base}/import", "orders.csv", (DATA / "shopify_orders.csv").read_bytes(), what="orders",
-           format="shopify")
+    imported(client, session_factory, f"{base}/import", "orders.csv", (DATA / "shopify_orders.csv").read_bytes(),
+             what="orders", format="shopify")
     page = client.get(f"{base}/export", headers=ENGLISH).text
     assert f'href="{base}/export/customers?format=csv"' in page and f'href="{base}/export/events?format=ndjson"' in page
     response = client.get(f"{base}/export/customers?format=csv", headers=ENGLISH)

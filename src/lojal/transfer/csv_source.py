@@ -104,13 +104,14 @@ def read_rows(source: BinaryIO, dialect: Dialect,
             raise ValidationFailed("the file is empty", field="file")
         columns = [name.strip().lstrip("\ufeff") for name in header]
         previous_end = reader.line_num
+        width = len(columns)
         for cells in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
+            if not (cells and cells[0].strip()) and not "".join(cells).strip():
                 continue
             row = dict(zip(columns, cells, strict=False))
-            if len(cells) > len(columns):
-                row[EXTRA] = str(len(cells) - len(columns))
+            if len(cells) > width:
+                row[EXTRA] = str(len(cells) - width)
             yield start, row
     except UnicodeDecodeError as error:
         raise ValidationFailed(f"the file is not {dialect.encoding.replace('-sig', '')} after line {reader.line_num} "

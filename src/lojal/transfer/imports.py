@@ -9,6 +9,7 @@ transaction back. With ``skip_bad_rows`` the good rows are stored, batch by batc
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -22,9 +23,10 @@ from lojal.models import Shop
 from lojal.transfer import repository
 from lojal.transfer.csv_source import SAMPLE_BYTES, Dialect, detect, read_rows
 from lojal.transfer.formats import FORMATS
-from lojal.transfer.formats.base import Context, Record, Refused, records
+from lojal.transfer.formats.base import Context, Record, Refused, check_columns, records
 
 CUSTOMER_BATCH = 1000
+ROWS_PER_CALL = 500
 
 
 @dataclass
@@ -77,25 +79,48 @@ class _ImportIngestor(BulkIngestor):
         super().flush()
 
 
-def import_file(session: Session, shop: Shop, what: str, format_name: str, source: BinaryIO,
-                options: ImportOptions, *, after_batch: Callable[[], None] | None = None,
-                on_bytes: Callable[[int], None] | None = None) -> ImportReport:
-    """Import ``source`` (a seekable binary file). ``after_batch`` (the edge's commit) is called
-    after each stored batch when ``skip_bad_rows``; otherwise nothing is committed here and the
-    caller commits when ``report.imported``, or rolls back."""
+def _file_format(what: str, format_name: str) -> Any:
     file_format = FORMATS.get(what, {}).get(format_name)
     if file_format is None:
         known = ", ".join(FORMATS.get(what, {})) or "none"
         raise ValidationFailed(f"unknown {what} format {format_name!r} (known: {known})", field="format")
+    return file_format
+
+
+def check_header(sample: bytes, what: str, format_name: str, options: ImportOptions) -> Dialect:
+    """Refuse at once (before a long import is queued) a file whose first line lacks the format's
+    columns, or an unknown format or encoding; the file's dialect."""
+    file_format = _file_format(what, format_name)
+    dialect = detect(sample, encoding=options.encoding, delimiter=options.delimiter,
+                     decimal_comma=options.decimal_comma)
+    first_line = sample.decode(dialect.encoding, errors="replace").lstrip("\ufeff").splitlines()[:1]
+    header = next(csv.reader(first_line, delimiter=dialect.delimiter), None)
+    if not header:
+        raise ValidationFailed("the file is empty", field="file")
+    check_columns([name.strip() for name in header], file_format.required, f"{format_name} {what}")
+    return dialect
+
+
+def import_file(session: Session, shop: Shop, what: str, format_name: str, source: BinaryIO,
+                options: ImportOptions, *, after_batch: Callable[[], None] | None = None,
+                on_bytes: Callable[[int], None] | None = None,
+                on_rows: Callable[[int], None] | None = None, check_only: bool = False) -> ImportReport:
+    """Import ``source`` (a seekable binary file). ``after_batch`` (the edge's commit) is called
+    after each stored batch when ``skip_bad_rows``; otherwise nothing is committed here and the
+    caller commits when ``report.imported``, or rolls back. ``on_rows`` hears the rows read so far
+    (every ``ROWS_PER_CALL`` rows and at the end). With ``check_only`` every row is read, mapped and
+    validated and nothing is written (``report.imported``: the file has no bad rows)."""
+    file_format = _file_format(what, format_name)
     sample = source.read(SAMPLE_BYTES)
     source.seek(0)
     dialect = detect(sample, encoding=options.encoding, delimiter=options.delimiter,
                      decimal_comma=options.decimal_comma)
     context = Context(shop.currency, ZoneInfo(shop.timezone), dialect.decimal_comma)
     ingestor = _ImportIngestor(session, shop, batch_size=options.batch_size,
-                               after_batch=after_batch if options.skip_bad_rows else None)
-    counter = _RowCounter()
-    customers = _CustomerFilter(session, shop.id) if what == "customers" else None
+                               after_batch=after_batch if options.skip_bad_rows and not check_only else None)
+    ingestor.discarding = check_only
+    counter = _RowCounter(on_rows)
+    customers = _CustomerFilter(session, shop.id) if what == "customers" and not check_only else None
     name = f"{format_name} {what}"
     for item in records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name):
         if isinstance(item, Refused):
@@ -103,7 +128,7 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
             ingestor.report.add_error(LineError(item.line, item.kind, item.external_id, item.field, item.message))
         elif customers is not None and not ingestor.discarding:
             customers.add(item, ingestor)
-        elif not ingestor.discarding:
+        elif not ingestor.discarding or check_only:
             ingestor.feed_record(item.line, item.data)
         else:
             ingestor.report.received += 1
@@ -112,19 +137,32 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
     if customers is not None and not ingestor.discarding:
         customers.flush(ingestor)
     report = ingestor.finish()
-    imported = options.skip_bad_rows or report.failed == 0
+    counter.done()
+    imported = (options.skip_bad_rows and not check_only) or report.failed == 0
     unchanged = customers.unchanged if customers is not None else 0
     return ImportReport(what, format_name, dialect, counter.rows, imported, unchanged, report)
 
 
 class _RowCounter:
-    def __init__(self) -> None:
+    def __init__(self, on_rows: Callable[[int], None] | None = None) -> None:
         self.rows = 0
+        self.on_rows = on_rows
 
     def count(self, rows: Any) -> Any:
+        if self.on_rows is None:
+            for item in rows:
+                self.rows += 1
+                yield item
+            return
         for item in rows:
             self.rows += 1
+            if self.rows % ROWS_PER_CALL == 0:
+                self.on_rows(self.rows)
             yield item
+
+    def done(self) -> None:
+        if self.on_rows is not None:
+            self.on_rows(self.rows)
 
 
 class _CustomerFilter:

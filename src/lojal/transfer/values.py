@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from lojal.integrations.mapping import MappingError
-from lojal.kit.money import to_minor
+from lojal.kit.money import minor_digits, to_minor
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
@@ -39,10 +39,35 @@ def decimal_text(value: str, decimal_comma: bool) -> str:
     return text
 
 
+_SCALES: dict[str, tuple[int, int] | None] = {}
+
+
+def _scale(currency: str) -> tuple[int, int] | None:
+    """(digits, 10 ** digits) of a currency, None when it is unknown (the general way says why)."""
+    if currency not in _SCALES:
+        try:
+            digits = minor_digits(currency)
+            _SCALES[currency] = (digits, 10**digits)
+        except (ValueError, LookupError):
+            _SCALES[currency] = None
+    return _SCALES[currency]
+
+
 def amount(value: str | None, currency: str, column: str, *, decimal_comma: bool) -> int:
     """A money cell exactly in minor units; blank is 0. More decimals than the currency has are
-    refused, not rounded."""
-    if value is None or value.strip() in ("", "-"):
+    refused, not rounded. Plain cells (``129.90``, ``129``: most of them) are read with integer
+    arithmetic; the rest the exact general way (Decimal)."""
+    if value is None:
+        return 0
+    if not decimal_comma:
+        whole, point, fraction = value.partition(".")
+        if whole.isdecimal() and (scale := _SCALES.get(currency) or _scale(currency)):
+            digits, factor = scale
+            if not point:
+                return int(whole) * factor
+            if fraction.isdecimal() and len(fraction) <= digits:
+                return int(whole) * factor + int(fraction.ljust(digits, "0"))
+    if value.strip() in ("", "-"):
         return 0
     text = decimal_text(value, decimal_comma)
     try:
@@ -57,6 +82,8 @@ def amount(value: str | None, currency: str, column: str, *, decimal_comma: bool
 def quantity(value: str | None, column: str, *, decimal_comma: bool) -> int:
     if value is None:
         raise MappingError("the quantity is missing", column)
+    if value.isdecimal() and value[0] != "0":
+        return int(value)
     text = decimal_text(value, decimal_comma)
     try:
         number = Decimal(text)

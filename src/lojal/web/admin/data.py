@@ -2,6 +2,10 @@
 the secret, the latest deliveries), import a CSV export, download the customer register and the
 sales history, and send Lojal's events to other systems (outgoing webhooks).
 
+An uploaded CSV file is stored and imported by a job (lojal.transfer.background): the page shows
+the upload's progress, then polls the job's progress, then shows the report; without JavaScript
+the form posts and the job's page refreshes itself until the report is there.
+
 Owners change connections and outgoing webhooks; owners and marketers import and export; every
 role may look. Forms post with the CSRF token; bad input re-renders the page (422) naming the
 field, with the session rolled back so nothing is half-written."""
@@ -14,16 +18,23 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.datastructures import UploadFile
 
 from lojal.errors import LojalError
 from lojal.integrations import service as integrations
 from lojal.kit.clock import utcnow
 from lojal.shops import service as shops
+from lojal.transfer import background
 from lojal.transfer import export as exports
 from lojal.transfer.formats import FORMATS
-from lojal.transfer.imports import ImportOptions, import_file
+from lojal.transfer.imports import ImportOptions
 from lojal.web.admin import pages
 from lojal.web.admin.nav import register_nav
 from lojal.web.admin.pages import FormDependency, Page, SessionDependency, forbidden
@@ -184,6 +195,7 @@ def upload(request: Request, slug: str, session: SessionDependency, form: FormDe
     if page.role not in TRANSFER_ROLES:
         return forbidden(page)
     _ = page.translator.gettext
+    wants_json = _wants_json(request)
     errors: dict[str, str] = {}
     choose = _("Choose one of the options.")
     what = _choice(form, "what", tuple(FORMATS), errors, choose)
@@ -198,34 +210,66 @@ def upload(request: Request, slug: str, session: SessionDependency, form: FormDe
         errors["file"] = _("Choose the CSV file to import.")
     values = {name: value for name, value in form.items() if isinstance(value, str) and name != "csrf_token"}
     if errors:
-        return show(page, "admin/data/import.html", "import", import_context(values) | {"errors": errors},
-                    status_code=422)
+        return _refused(page, values, errors, wants_json)
     assert isinstance(upload_file, UploadFile)
-    source = upload_file.file
-    source.seek(0, 2)
-    if source.tell() == 0:
-        return show(page, "admin/data/import.html", "import",
-                    import_context(values) | {"errors": {"file": _("The file is empty.")}}, status_code=422)
-    source.seek(0)
     options = ImportOptions(skip_bad_rows=skip, encoding=encoding or None, delimiter=delimiter or None,
                             decimal_comma={"yes": True, "no": False}.get(decimal),
                             batch_size=request.app.state.settings.bulk_batch_size)
     try:
-        report = import_file(session, page.shop, what, file_format, source, options, after_batch=session.commit)
+        job_id = background.queue_import(session, page.shop, what=what, format_name=file_format, options=options,
+                                         data_dir=request.app.state.settings.data_dir, source=upload_file.file,
+                                         filename=upload_file.filename or "", user_id=page.user.id)
+        session.commit()
     except LojalError as error:
         session.rollback()
         field = error.field if error.field in ("format", "encoding", "delimiter") else "file"
-        return show(page, "admin/data/import.html", "import",
-                    import_context(values) | {"errors": {field: error.message}}, status_code=422)
-    except BaseException:
-        session.rollback()
-        raise
-    if report.imported:
-        session.commit()
-    else:
-        session.rollback()
-    return show(page, "admin/data/report.html", "import",
-                {"report": report.as_dict(), "filename": upload_file.filename, "skip": skip})
+        message = _("The file is empty.") if error.message == "the file is empty" else error.message
+        return _refused(page, values, {field: message}, wants_json)
+    job_url = page.url(f"/import/jobs/{job_id}")
+    if wants_json:
+        return JSONResponse({"job": job_id, "page": job_url, "progress": job_url + "/progress"}, status_code=202)
+    return RedirectResponse(job_url, status_code=303)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _refused(page: Page, values: dict[str, Any], errors: dict[str, str], wants_json: bool) -> Response:
+    if wants_json:
+        return JSONResponse({"errors": errors}, status_code=422)
+    return show(page, "admin/data/import.html", "import", import_context(values) | {"errors": errors},
+                status_code=422)
+
+
+def _import_job(page: Page, job_id: str) -> dict[str, Any]:
+    found = background.status(page.session, page.shop.id, _id(job_id))
+    if found is None:
+        raise PageNotFound()
+    return found
+
+
+@router.get(BASE + "/import/jobs/{job_id}")
+def import_job_page(request: Request, slug: str, job_id: str, session: SessionDependency) -> HTMLResponse:
+    """The import's progress (the page refreshes itself without JavaScript), then its report."""
+    page = open_page(request, session, slug)
+    job = _import_job(page, job_id)
+    if job["state"] == "done" and job["report"] is not None:
+        return show(page, "admin/data/report.html", "import",
+                    {"report": job["report"], "filename": job["filename"], "skip": job["skip_bad_rows"], "job": job})
+    return show(page, "admin/data/import_job.html", "import", {"job": job})
+
+
+@router.get(BASE + "/import/jobs/{job_id}/progress")
+def import_job_progress(request: Request, slug: str, job_id: str, session: SessionDependency) -> JSONResponse:
+    """The import's progress as JSON, for the page's progress bar."""
+    page = open_page(request, session, slug)
+    job = _import_job(page, job_id)
+    session.rollback()
+    return JSONResponse({name: job[name] for name in ("id", "state", "phase", "percent", "bytes", "size", "rows",
+                                                      "total_rows", "failure", "filename")}
+                        | {"page": page.url(f"/import/jobs/{job['id']}")},
+                        headers={"Cache-Control": "no-store"})
 
 
 # ---- export --------------------------------------------------------------------------------
