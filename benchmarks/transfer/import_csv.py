@@ -92,7 +92,7 @@ def run_side(side: str, url: str, path: Path) -> None:
         if side == "csv":
             with path.open("rb") as source:
                 report = import_file(session, shop, "orders", "shopify", source, ImportOptions(skip_bad_rows=True),
-                                     after_batch=session.commit)
+                                     after_batch=session.commit, pipelined=True)
             session.commit()
             orders, failed = report.bulk.counts.get("order", 0), report.bulk.failed
         else:

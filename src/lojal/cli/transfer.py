@@ -35,7 +35,7 @@ def _import(what: str, file: Path, shop: str, file_format: str, skip_bad_rows: b
     with transaction() as session, file.open("rb") as source, Progress(*columns, console=console) as progress:
         task = progress.add_task("bytes", total=file.stat().st_size)
         report = import_file(session, shops.get_shop(session, shop), what, file_format, source, options,
-                             after_batch=session.commit,
+                             after_batch=session.commit, pipelined=True,
                              on_bytes=lambda done: progress.update(task, completed=done))
         progress.update(task, completed=file.stat().st_size)
         if not report.imported:

@@ -116,6 +116,17 @@ class BulkIngestor:
         with self._report_lock:
             self.report.add_error(error)
 
+    def refuse(self, error: LineError) -> None:
+        """Count a line the caller refused before feeding it (a CSV row that maps to nothing)."""
+        with self._report_lock:
+            self.report.received += 1
+            self.report.add_error(error)
+
+    def pass_over(self) -> None:
+        """Count a line the caller leaves out on purpose (unchanged, or after a refusal)."""
+        with self._report_lock:
+            self.report.received += 1
+
     def feed_line(self, line_number: int, raw: bytes | str) -> None:
         if not raw.strip():
             return

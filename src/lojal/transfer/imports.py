@@ -104,12 +104,16 @@ def check_header(sample: bytes, what: str, format_name: str, options: ImportOpti
 def import_file(session: Session, shop: Shop, what: str, format_name: str, source: BinaryIO,
                 options: ImportOptions, *, after_batch: Callable[[], None] | None = None,
                 on_bytes: Callable[[int], None] | None = None,
-                on_rows: Callable[[int], None] | None = None, check_only: bool = False) -> ImportReport:
+                on_rows: Callable[[int], None] | None = None, check_only: bool = False,
+                pipelined: bool = False) -> ImportReport:
     """Import ``source`` (a seekable binary file). ``after_batch`` (the edge's commit) is called
     after each stored batch when ``skip_bad_rows``; otherwise nothing is committed here and the
     caller commits when ``report.imported``, or rolls back. ``on_rows`` hears the rows read so far
     (every ``ROWS_PER_CALL`` rows and at the end). With ``check_only`` every row is read, mapped and
-    validated and nothing is written (``report.imported``: the file has no bad rows)."""
+    validated and nothing is written (``report.imported``: the file has no bad rows). ``pipelined``
+    stores a batch in a writer thread while the next is read (orders and events; customers are
+    compared with the stored ones as they are read, so they are not): the caller must not use the
+    session until this returns."""
     file_format = _file_format(what, format_name)
     sample = source.read(SAMPLE_BYTES)
     source.seek(0)
@@ -117,21 +121,21 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
                      decimal_comma=options.decimal_comma)
     context = Context(shop.currency, ZoneInfo(shop.timezone), dialect.decimal_comma)
     ingestor = _ImportIngestor(session, shop, batch_size=options.batch_size,
-                               after_batch=after_batch if options.skip_bad_rows and not check_only else None)
+                               after_batch=after_batch if options.skip_bad_rows and not check_only else None,
+                               pipelined=pipelined and what != "customers" and not check_only)
     ingestor.discarding = check_only
     counter = _RowCounter(on_rows)
     customers = _CustomerFilter(session, shop.id) if what == "customers" and not check_only else None
     name = f"{format_name} {what}"
     for item in records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name):
         if isinstance(item, Refused):
-            ingestor.report.received += 1
-            ingestor.report.add_error(LineError(item.line, item.kind, item.external_id, item.field, item.message))
+            ingestor.refuse(LineError(item.line, item.kind, item.external_id, item.field, item.message))
         elif customers is not None and not ingestor.discarding:
             customers.add(item, ingestor)
         elif not ingestor.discarding or check_only:
             ingestor.feed_record(item.line, item.data)
         else:
-            ingestor.report.received += 1
+            ingestor.pass_over()
         if ingestor.report.failed and not options.skip_bad_rows:
             ingestor.discarding = True
     if customers is not None and not ingestor.discarding:
@@ -187,7 +191,7 @@ class _CustomerFilter:
             row = stored.get(item.data.get("external_id"))
             if row is not None and _holds_nothing_new(item.data, row):
                 self.unchanged += 1
-                ingestor.report.received += 1
+                ingestor.pass_over()
                 continue
             ingestor.feed_record(item.line, dict(item.data))
 
