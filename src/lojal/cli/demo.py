@@ -49,7 +49,8 @@ def demo(customers: int = typer.Option(5000, help="How many customers to generat
             set_up_demo_club(session, shop, utcnow())
             session.commit()
             config = DemoConfig(customers=customers, seed=seed)
-            ingestor = BulkIngestor(session, shop, batch_size=settings.bulk_batch_size, after_batch=session.commit)
+            ingestor = BulkIngestor(session, shop, batch_size=settings.bulk_batch_size, after_batch=session.commit,
+                                    pipelined=True)
             columns = (TextColumn("loading the demo shop"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:
