@@ -43,3 +43,18 @@ def test_run_prints_a_summary_and_stores_the_run(database: str) -> None:
             ("insufficient_data", "no customers to fit the model on")]
     unknown = CliRunner().invoke(app, ["analytics", "run", "--shop", "nowhere"])
     assert unknown.exit_code == 1
+
+
+def test_models_option_refuses_an_unknown_model_before_any_work(database: str) -> None:
+    engine = create_db_engine(database)
+    upgrade(engine)
+    with make_session_factory(engine)() as session:
+        create_shop(session, ShopIn(name="Nordlys Sport", currency="NOK"))
+        session.commit()
+    refused = CliRunner().invoke(app, ["analytics", "run", "--shop", "nordlys-sport", "--models", "bg-nbd,nbd"])
+    assert refused.exit_code != 0 and "unknown model 'nbd'" in refused.output
+    accepted = CliRunner().invoke(app, ["analytics", "run", "--shop", "nordlys-sport",
+                                        "--models", "bg-nbd,mbg-nbd,pareto-nbd"])
+    assert accepted.exit_code == 0, accepted.output
+    with make_session_factory(engine)() as session:
+        assert session.execute(select(AnalyticsRun.status)).scalars().all() == ["insufficient_data"]

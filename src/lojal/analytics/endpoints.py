@@ -1,14 +1,26 @@
 """The analytics API: metrics, cohorts and RFM computed from the shop's orders on request; the
-latest run (model, parameters, holdout check); a customer's predictions; a run started now."""
+latest run (model, parameters, holdout check); a customer's predictions; a run requested now
+(queued for the worker, answered 202 with the run to poll)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
+
 from lojal.analytics import service
-from lojal.analytics.schemas import RUN_IN_EXAMPLE, CohortsOut, MetricsOut, PredictionOut, RfmOut, RunIn, RunOut
+from lojal.analytics.schemas import (
+    QUEUED_RUN_EXAMPLE,
+    RUN_EXAMPLE,
+    RUN_IN_EXAMPLE,
+    CohortsOut,
+    MetricsOut,
+    PredictionOut,
+    RfmOut,
+    RunIn,
+    RunOut,
+)
 from lojal.api.deps import Admin, Read, SessionDependency
 from lojal.kit.clock import utcnow
 
@@ -56,15 +68,31 @@ def get_latest_run(principal: Read, session: SessionDependency) -> Any:
     return service.run_view(session, service.latest_run(session, principal.shop))
 
 
-@router.post("/analytics/runs", response_model=RunOut, status_code=201, summary="Run the analytics now")
-def post_run(principal: Admin, session: SessionDependency,
+@router.get("/analytics/runs/{run_id}", response_model=RunOut, summary="One analytics run (poll a requested run)")
+def get_run(run_id: Annotated[int, Path(description="The id answered by POST /api/v1/analytics/runs", examples=[7])],
+            principal: Read, session: SessionDependency) -> Any:
+    """``status`` is ``queued`` until the worker has computed the run, then complete,
+    insufficient_data or model_failed, with everything filled in."""
+    return service.run_view(session, service.run_of_shop(session, principal.shop, run_id))
+
+
+@router.post("/analytics/runs", response_model=RunOut, status_code=202, summary="Request an analytics run",
+             responses={202: {"description": "Queued: poll the Location (GET /api/v1/analytics/runs/{id}) until "
+                                             "its status is no longer queued",
+                              "content": {"application/json": {"examples": {
+                                  "queued": {"summary": "Just requested", "value": QUEUED_RUN_EXAMPLE},
+                                  "complete": {"summary": "What the poll answers when done", "value": RUN_EXAMPLE},
+                              }}}}})
+def post_run(principal: Admin, session: SessionDependency, response: Response,
              data: Annotated[RunIn, Body(examples=[RUN_IN_EXAMPLE])] = RunIn()) -> Any:
-    """Computes metrics, cohorts, RFM and the models for the shop and stores the per-customer
-    results, in this request (a large shop takes seconds). The nightly job does the same."""
+    """Queues a run of metrics, cohorts, RFM and the models for the shop (the nightly job's work)
+    and answers at once with the queued run (202); the worker computes it and stores the
+    per-customer results. Poll ``GET /api/v1/analytics/runs/{id}`` (also in ``Location``)."""
     options = service.RunOptions(horizon_months=data.horizon_months, monthly_discount_rate=data.monthly_discount_rate)
-    run = service.run_for_shop(session, principal.shop, utcnow(), options)
+    run = service.request_run(session, principal.shop, utcnow(), options)
     view = service.run_view(session, run)
     session.commit()
+    response.headers["Location"] = f"/api/v1/analytics/runs/{run.id}"
     return view
 
 

@@ -20,7 +20,13 @@ import polars as pl
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from lojal.models import AnalyticsRun, Customer, CustomerPrediction, LoyaltyAccount, Shop
+from lojal.models import (
+    AnalyticsRun,
+    Customer,
+    CustomerPrediction,
+    LoyaltyAccount,
+    Shop,
+)
 
 ORDER_FRAME_SCHEMA = {"customer_id": pl.Int64, "placed_at": pl.Int64, "amount": pl.Int64, "refunded": pl.Int64}
 PREDICTION_COLUMNS = (
@@ -106,9 +112,20 @@ def customer_ids_in_tier(session: Session, shop_id: int, tier_id: int) -> list[i
                                                                          LoyaltyAccount.tier_id == tier_id)))
 
 
+QUEUED = "queued"
+
+
 def latest_run(session: Session, shop_id: int) -> AnalyticsRun | None:
-    return session.scalars(select(AnalyticsRun).where(AnalyticsRun.shop_id == shop_id)
+    """The shop's latest finished run (a run requested through the API and not yet computed is
+    ``queued`` and not counted)."""
+    return session.scalars(select(AnalyticsRun).where(AnalyticsRun.shop_id == shop_id,
+                                                      AnalyticsRun.status != QUEUED)
                            .order_by(AnalyticsRun.started_at.desc(), AnalyticsRun.id.desc()).limit(1)).first()
+
+
+def run_by_id(session: Session, shop_id: int, run_id: int) -> AnalyticsRun | None:
+    return session.scalars(select(AnalyticsRun).where(AnalyticsRun.shop_id == shop_id,
+                                                      AnalyticsRun.id == run_id)).first()
 
 
 def prediction(session: Session, shop_id: int, customer_id: int) -> CustomerPrediction | None:

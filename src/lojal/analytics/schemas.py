@@ -156,10 +156,19 @@ RUN_EXAMPLE: dict[str, Any] = {
 }
 
 
+QUEUED_RUN_EXAMPLE: dict[str, Any] = {
+    "id": 8, "status": "queued", "message": None, "started_at": "2026-11-23T14:05:00Z",
+    "finished_at": "2026-11-23T14:05:00Z", "as_of": "2026-11-23T14:05:00Z", "seconds": 0.0, "phases": {},
+    "customers": 0, "orders": 0, "model": None, "time_unit": "week", "params": None, "spend_params": None,
+    "holdout": None, "churn_risk_bands": {},
+}
+
+
 class RunOut(BaseModel):
     """One analytics run: the model chosen and its parameters (time unit: weeks), the spend model,
-    the holdout check, and the timing. ``status`` is complete, insufficient_data (``message`` says
-    what is missing; metrics, cohorts and RFM are still there) or model_failed."""
+    the holdout check, and the timing. ``status`` is queued (requested through the API, not yet
+    computed by the worker: the other fields are empty), complete, insufficient_data (``message``
+    says what is missing; metrics, cohorts and RFM are still there) or model_failed."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [RUN_EXAMPLE]})
 

@@ -15,6 +15,9 @@ A run, for a shop at an instant ``now`` (wall-clock times in the shop's time zon
   12-month CLV discounted 1% a month;
 - when the minimum-data rules refuse a model, the run is stored with their message, with the
   metrics, cohorts and RFM, and the customers' rows hold RFM only.
+A run requested through the API (``request_run``) is stored at once with status ``queued`` and
+computed by the ``analytics.run`` job, which fills in that same row; reads of "the latest run"
+skip queued runs.
 The service flushes; the caller (request, job, command) commits."""
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from lojal.analytics.transactions import calibration_and_holdout
 from lojal.customers import service as customers
 from lojal.errors import LojalError, NotFound, ValidationFailed
 from lojal.models import AnalyticsRun, Customer, CustomerPrediction, Shop
+from lojal.worker import enqueue
 
 NO_RUN_YET = "no analytics run yet: POST /api/v1/analytics/runs or lojal analytics run"
 DAYS_PER_WEEK = 7
@@ -57,9 +61,11 @@ class RunOptions:
     series_months: int = 24
     active_window_days: int = 365
     candidates: tuple[str, ...] = ("bg-nbd", "mbg-nbd")
-    """Compared on the holdout. Pareto/NBD (no analytic gradient) can take minutes where its
-    parameters run to extremes on a large shop, so the nightly run leaves it to
-    ``lojal analytics clv --model pareto-nbd`` until its fit is bounded."""
+    """Compared on the holdout; a model whose fit does not converge is reported as refused and the
+    others compete. Every fit is bounded now (analytic gradients, iteration limits, a subset fit
+    first on large shops), Pareto/NBD included (``lojal analytics run --models``); it is not a
+    default yet because where its optimum runs to infinity (no dropout heterogeneity) it takes
+    tens of seconds to refuse on a large shop, and it changes the demo shop's chosen model."""
     minimum: MinimumData = field(default_factory=MinimumData)
 
 
@@ -93,9 +99,22 @@ class _Phases:
             self.seconds[name] = round(time.perf_counter() - started, 4)
 
 
+def request_run(session: Session, shop: Shop, now: datetime, options: RunOptions = RunOptions()) -> AnalyticsRun:
+    """Store a ``queued`` run and enqueue the job that computes it (in this transaction, so the
+    job exists exactly when the run does); the job fills in the same row. Returns the queued run."""
+    run = AnalyticsRun(shop_id=shop.id, started_at=now, finished_at=now, as_of=now, status=queries.QUEUED,
+                       message=None, time_unit="week", metrics={}, cohorts=[], rfm_summary=[], customers=0, orders=0,
+                       seconds=0.0, phases={}, model=None, params=None, spend_params=None, holdout=None)
+    queries.add_run(session, run)
+    enqueue(session, "analytics.run", {"shop_id": shop.id, "run_id": run.id, "horizon_months": options.horizon_months,
+                                       "monthly_discount_rate": options.monthly_discount_rate}, shop_id=shop.id)
+    return run
+
+
 def run_for_shop(session: Session, shop: Shop, now: datetime, options: RunOptions = RunOptions(),
-                 progress: Progress | None = None) -> AnalyticsRun:
-    """Compute and store the shop's analytics as of ``now`` (aware); returns the stored run."""
+                 progress: Progress | None = None, run_id: int | None = None) -> AnalyticsRun:
+    """Compute and store the shop's analytics as of ``now`` (aware); returns the stored run. With
+    ``run_id`` (a queued run of this shop), that row is filled in instead of a new one added."""
     started = time.perf_counter()
     phases = _Phases(progress)
     local_now = now.astimezone(ZoneInfo(shop.timezone)).replace(tzinfo=None)
@@ -111,12 +130,19 @@ def run_for_shop(session: Session, shop: Shop, now: datetime, options: RunOption
         rfm_summary = _json_rows(segment_summary(scores))
     with phases.phase("models"):
         model = _fit_models(frame, local_now.date(), options)
-    run = AnalyticsRun(shop_id=shop.id, started_at=now, finished_at=now, as_of=now, status=model.status,
-                       message=model.message, time_unit="week", metrics=metrics, cohorts=cohorts,
-                       rfm_summary=rfm_summary, customers=scores.height, orders=frame.height, seconds=0.0, phases={},
-                       **_model_columns(model, options))
+    columns: dict[str, Any] = dict(started_at=now, finished_at=now, as_of=now, status=model.status, message=model.message,
+                                   time_unit="week", metrics=metrics, cohorts=cohorts, rfm_summary=rfm_summary,
+                                   customers=scores.height, orders=frame.height, seconds=0.0, phases={},
+                                   **_model_columns(model, options))
+    queued = queries.run_by_id(session, shop.id, run_id) if run_id is not None else None
     with phases.phase("writing predictions"):
-        queries.add_run(session, run)
+        if queued is not None:
+            run = queued
+            for name, value in columns.items():
+                setattr(run, name, value)
+            session.flush()
+        else:
+            run = queries.add_run(session, AnalyticsRun(shop_id=shop.id, **columns))
         rows = _prediction_rows(scores, model.result, shop.id, run.id, now)
         queries.replace_predictions(session, shop.id, run.id, rows)
     run.seconds = round(time.perf_counter() - started, 4)
@@ -267,10 +293,20 @@ def customer_prediction(session: Session, shop: Shop, reference: str) -> tuple[C
     return customer, found
 
 
+def run_of_shop(session: Session, shop: Shop, run_id: int) -> AnalyticsRun:
+    """One of the shop's runs, queued or finished (what a client polls after requesting one)."""
+    run = queries.run_by_id(session, shop.id, run_id)
+    if run is None:
+        raise NotFound("no such analytics run", field="run_id")
+    return run
+
+
 def run_view(session: Session, run: AnalyticsRun) -> dict[str, Any]:
-    """The run's columns and how many customers fall in each churn-risk band."""
+    """The run's columns and how many customers fall in each churn-risk band (empty while the
+    run is queued; the stored rows then still belong to the previous run)."""
     columns = {column.key: getattr(run, column.key) for column in AnalyticsRun.__table__.columns}
-    return columns | {"churn_risk_bands": queries.prediction_counts(session, run.shop_id)}
+    bands = {} if run.status == queries.QUEUED else queries.prediction_counts(session, run.shop_id)
+    return columns | {"churn_risk_bands": bands}
 
 
 def prediction_view(customer: Customer, prediction: CustomerPrediction) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from lojal.errors import ValidationFailed
@@ -163,6 +164,10 @@ def customer_summary(transactions: pl.DataFrame | pl.LazyFrame, *, observation_e
     end = observation_end or _last_date(lazy)
     divisor = _divisor(time_unit)
     has_amount = "amount" in lazy.collect_schema().names()
+    if isinstance(transactions, pl.DataFrame):
+        summary = _summarise_integer_customers(transactions, end, divisor, has_amount)
+        if summary is not None:
+            return summary
     return _summarise(lazy.filter(pl.col("date") <= end), end, divisor, has_amount).collect()
 
 
@@ -222,3 +227,69 @@ def _summarise(transactions: pl.LazyFrame, end: date, divisor: int, has_amount: 
             pl.when(pl.col("frequency") > 0).then(pl.col("repeat_amount") / pl.col("frequency")).alias("monetary_value"))
         columns.append("monetary_value")
     return summary.select([*columns, "first_purchase", "last_purchase"])
+
+
+MAX_PACKED_KEY = 2**62
+
+
+def _summarise_integer_customers(transactions: pl.DataFrame, end: date, divisor: int,
+                                 has_amount: bool) -> pl.DataFrame | None:
+    """``_summarise`` for integer customer ids that are dense enough to index arrays (0 <= id <
+    4 x rows + 1024), without a group-by: every row becomes one int64 key id x span + day, one sort
+    of the keys gives the distinct purchase days (runs of equal keys) and per customer the first
+    and last day and their number (runs of equal ids); amounts are summed per customer by id
+    (``bincount``), and the first day's amount over the rows whose day is their customer's first.
+    The same result as ``_summarise`` (rows ordered by customer id); None when it does not apply."""
+    frame = transactions.select(["customer_id", "date", *(["amount"] if has_amount else [])])
+    if not frame.schema["customer_id"].is_integer() or frame.schema["date"] != pl.Date:
+        return None
+    last_date = frame["date"].max()
+    if last_date is None:
+        return None
+    if last_date > end:  # type: ignore[operator]
+        frame = frame.filter(pl.col("date") <= end)
+    if frame.height == 0 or any(frame[name].null_count() for name in frame.columns):
+        return None
+    ids = frame["customer_id"].to_numpy()
+    smallest, largest = int(ids.min()), int(ids.max())
+    days = frame["date"].to_physical().to_numpy()
+    first_day, last_day = int(days.min()), int(days.max())
+    span = last_day - first_day + 1
+    if smallest < 0 or largest >= 4 * frame.height + 1024 or (largest + 1) * span >= MAX_PACKED_KEY:
+        return None
+    # Fewer and smaller temporaries: int32 keys when they fit, built and sorted in place.
+    key_type = np.int32 if (largest + 1) * span < 2**31 else np.int64
+    keys = ids.astype(key_type)
+    keys *= span
+    keys += days.astype(key_type)
+    keys -= first_day
+    keys.sort()
+    distinct_day_keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    del keys
+    customer_of_day = distinct_day_keys // span
+    starts = np.flatnonzero(np.concatenate(([True], customer_of_day[1:] != customer_of_day[:-1])))
+    ends = np.append(starts[1:], distinct_day_keys.size) - 1
+    customers = customer_of_day[starts].astype(np.int64)
+    first = (distinct_day_keys[starts] - customer_of_day[starts] * span + first_day).astype(np.int32)
+    last = (distinct_day_keys[ends] - customer_of_day[starts] * span + first_day).astype(np.int32)
+    frequency = np.diff(np.append(starts, distinct_day_keys.size)) - 1
+    end_day = (end - date(1970, 1, 1)).days
+    columns = {
+        "customer_id": pl.Series(customers).cast(frame.schema["customer_id"]),
+        "frequency": frequency.astype(np.int64),
+        "recency": (last - first) / divisor,
+        "T": (end_day - first) / divisor,
+    }
+    if has_amount:
+        amounts = frame["amount"].to_numpy()
+        total = np.bincount(ids, weights=amounts, minlength=largest + 1)[customers]
+        first_by_id = np.zeros(largest + 1, dtype=np.int32)
+        first_by_id[customers] = first
+        first_day_amount = np.bincount(ids, weights=np.where(days == first_by_id[ids], amounts, 0.0),
+                                       minlength=largest + 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_repeat = np.where(frequency > 0, (total - first_day_amount[customers]) / frequency, np.nan)
+        columns["monetary_value"] = pl.Series(mean_repeat).fill_nan(None)
+    columns["first_purchase"] = pl.Series(first).cast(pl.Date)
+    columns["last_purchase"] = pl.Series(last).cast(pl.Date)
+    return pl.DataFrame(columns)

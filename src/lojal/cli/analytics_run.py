@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from lojal.analytics import service
+from lojal.analytics.clv.fitting import model_class_of
 from lojal.cli.common import console, transaction
 from lojal.kit.clock import utcnow
 from lojal.shops.service import get_shop
@@ -19,11 +20,18 @@ def run_command(
     shop: str = typer.Option(..., "--shop", help="The shop's slug or id."),
     horizon: float = typer.Option(12.0, "--horizon", help="Prediction horizon in months."),
     discount_rate: float = typer.Option(0.01, "--discount-rate", help="Monthly discount rate for CLV."),
+    models: str = typer.Option(",".join(service.RunOptions().candidates), "--models",
+                               help="Purchase models compared on the holdout, comma-separated: "
+                                    "bg-nbd, mbg-nbd, pareto-nbd."),
 ) -> None:
     """Compute metrics, cohorts, RFM and the CLV models for a shop and store the per-customer results."""
     started = time.perf_counter()
-    options = service.RunOptions(horizon_months=horizon, monthly_discount_rate=discount_rate)
+    candidates = tuple(name.strip() for name in models.split(",") if name.strip())
+    options = service.RunOptions(horizon_months=horizon, monthly_discount_rate=discount_rate,
+                                 candidates=candidates or service.RunOptions().candidates)
     with transaction() as session, console.status("starting") as status:
+        for name in options.candidates:
+            model_class_of(name)  # a clear error for an unknown name, before any work
         found = get_shop(session, shop)
         run = service.run_for_shop(session, found, utcnow(), options,
                                    progress=lambda phase: status.update(f"{found.slug}: {phase}"))

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import polars as pl
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln
 
 from lojal.analytics.clv.history import PurchaseHistories
-from lojal.analytics.clv.special import alive_purchases_hypergeometric, dot
+from lojal.analytics.clv.special import (
+    beta_geometric_purchases_if_alive,
+    distinct_values,
+    dot,
+)
 
 
 @dataclass(frozen=True)
@@ -52,20 +55,23 @@ class BgNbd:
         return np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700.0))), 1.0)
 
     def expected_purchases_if_alive(self, horizon: float, frequency: np.ndarray, age: np.ndarray) -> np.ndarray:
-        """Expected purchases in (T, T+t] for a customer alive at T (equation 10 of the paper
-        divided by P(alive)):  (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
-        2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))]."""
+        """Expected purchases in (T, T+t] for a customer alive at T: equation 10 of the paper divided
+        by P(alive), (a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1;
+        t/(alpha+T+t))], evaluated as the equivalent positive series of
+        ``beta_geometric_purchases_if_alive`` (finite for any x, a and b)."""
         x, age = np.asarray(frequency, dtype=np.float64), np.asarray(age, dtype=np.float64)
         if horizon <= 0:
             return np.zeros_like(x)
-        product = alive_purchases_hypergeometric(self.r, self.alpha, self.a, self.b, x, age, horizon, 0.0)
-        return (self.a + self.b + x - 1.0) / (self.a - 1.0) * (1.0 - product)
+        return beta_geometric_purchases_if_alive(self.r + x, horizon / (self.alpha + age + horizon),
+                                                 self.b + x, self.a + self.b + x)
 
     def expected_purchases_new_customer(self, horizon: float) -> float:
-        """E[X(t)] for a customer just acquired (equation 9 of the paper)."""
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = horizon / (alpha + horizon)
-        return float((a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + horizon)) ** r * hyp2f1(r, b, a + b - 1.0, z)))
+        """E[X(t)] for a customer just acquired (equation 9 of the paper): the expectation if alive
+        at x = 0, T = 0, since the BG/NBD lets nobody drop out before a repeat purchase."""
+        if horizon <= 0:
+            return 0.0
+        return float(beta_geometric_purchases_if_alive(self.r, horizon / (self.alpha + horizon), self.b,
+                                                       self.a + self.b)[0])
 
     def purchase_rate_posterior(self, frequency: np.ndarray, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Shape and rate of the Gamma posterior of lambda for a customer alive at T."""
@@ -112,8 +118,7 @@ def index_histories(histories: PurchaseHistories) -> IndexedHistories:
 
 
 def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    distinct = pl.Series(values).unique().sort().to_numpy()
-    return distinct, np.searchsorted(distinct, values).astype(np.int32)
+    return distinct_values(values)
 
 
 def bg_nbd_log_likelihood(parameters: np.ndarray, data: IndexedHistories, shift: float = 0.0) -> tuple[float, np.ndarray]:

@@ -20,8 +20,8 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from lojal.analytics.clv.history import InsufficientData
-from lojal.analytics.clv.optimize import maximise, require_convergence
-from lojal.analytics.clv.special import dot
+from lojal.analytics.clv.optimize import Optimum, maximise, polish, require_convergence
+from lojal.analytics.clv.special import distinct_values, dot
 from lojal.errors import ValidationFailed
 
 MINIMUM_REPEAT_BUYERS = 20
@@ -76,10 +76,10 @@ class SpendData:
 
 
 def spend_data(frequency: np.ndarray, mean_spend: np.ndarray) -> SpendData:
-    values, inverse = np.unique(frequency, return_inverse=True)
+    values, inverse = distinct_values(frequency)
     log_spend = np.log(mean_spend)
     return SpendData(frequency, mean_spend, frequency * mean_spend, values,
-                     np.bincount(inverse.ravel()).astype(np.float64), float(log_spend.sum()),
+                     np.bincount(inverse, minlength=values.size).astype(np.float64), float(log_spend.sum()),
                      dot(frequency, log_spend))
 
 
@@ -107,6 +107,37 @@ def gamma_gamma_log_likelihood(parameters: np.ndarray, data: SpendData) -> tuple
     return float(log_likelihood), gradient
 
 
+WARM_START_ROWS = 20_000
+
+
+def _maximise_spend_likelihood(frequency: np.ndarray, mean_spend: np.ndarray) -> Optimum:
+    """L-BFGS-B from three starts; with more than WARM_START_ROWS repeat buyers, on every k-th
+    buyer first and then Newton steps on all with that subset's Hessian (``optimize.polish``)."""
+    data = spend_data(frequency, mean_spend)
+    scale = float(np.mean(mean_spend))
+    starts = [[1.0, 2.0, scale], [5.0, 4.0, scale * 2.0], [0.5, 1.5, scale / 2.0]]
+
+    def log_likelihood(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        return gamma_gamma_log_likelihood(parameters, data)
+
+    if frequency.size > WARM_START_ROWS:
+        stride = frequency.size // WARM_START_ROWS + 1
+        subset = spend_data(frequency[::stride], mean_spend[::stride])
+
+        def subset_log_likelihood(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+            return gamma_gamma_log_likelihood(parameters, subset)
+
+        warm = maximise(subset_log_likelihood, starts, total_weight=float(subset.frequency.size), has_gradient=True,
+                        model_name="Gamma-Gamma")
+        polished = polish(log_likelihood, warm.parameters, total_weight=float(frequency.size),
+                          subset_log_likelihood=subset_log_likelihood, subset_weight=float(subset.frequency.size))
+        if polished is not None:
+            return polished
+        starts = [warm.parameters.tolist(), *starts]
+    return maximise(log_likelihood, starts, total_weight=float(frequency.size), has_gradient=True,
+                    model_name="Gamma-Gamma")
+
+
 def fit_gamma_gamma(frequency: object, mean_spend: object, *,
                     minimum_repeat_buyers: int = MINIMUM_REPEAT_BUYERS) -> GammaGammaFit:
     """Fit on customers with at least one repeat purchase and a positive mean repeat spend."""
@@ -122,11 +153,7 @@ def fit_gamma_gamma(frequency: object, mean_spend: object, *,
     if x.size < minimum_repeat_buyers:
         raise InsufficientData(f"{x.size} repeat buyers with spend: at least {minimum_repeat_buyers} are "
                                "needed to fit the spend model")
-    data = spend_data(x, m)
-    scale = float(np.mean(m))
-    optimum = maximise(lambda parameters: gamma_gamma_log_likelihood(parameters, data),
-                       [[1.0, 2.0, scale], [5.0, 4.0, scale * 2.0], [0.5, 1.5, scale / 2.0]],
-                       total_weight=float(x.size), has_gradient=True, model_name="Gamma-Gamma")
+    optimum = _maximise_spend_likelihood(x, m)
     require_convergence(optimum, "Gamma-Gamma")
     model = GammaGamma(*(float(value) for value in optimum.parameters))
     if model.q <= 1.0:

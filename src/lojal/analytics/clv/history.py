@@ -52,15 +52,45 @@ class MinimumData:
 
 
 def purchase_histories(frequency: object, recency: object, age: object) -> PurchaseHistories:
-    """Validate per-customer arrays and collapse identical rows into weighted rows."""
+    """Validate per-customer arrays and collapse identical rows into weighted rows, sorted by
+    (frequency, recency, age)."""
     frequency_array = np.asarray(frequency, dtype=np.float64).ravel()
     recency_array = np.asarray(recency, dtype=np.float64).ravel()
     age_array = np.asarray(age, dtype=np.float64).ravel()
     validate_histories(frequency_array, recency_array, age_array)
-    collapsed = (pl.DataFrame({"frequency": frequency_array, "recency": recency_array, "age": age_array})
-                 .group_by("frequency", "recency", "age").len().sort("frequency", "recency", "age"))
-    return PurchaseHistories(collapsed["frequency"].to_numpy(), collapsed["recency"].to_numpy(),
-                             collapsed["age"].to_numpy(), collapsed["len"].to_numpy().astype(np.float64))
+    collapsed = _collapse_whole_units(frequency_array, recency_array, age_array)
+    if collapsed is not None:
+        return collapsed
+    frame = (pl.DataFrame({"frequency": frequency_array, "recency": recency_array, "age": age_array})
+             .group_by("frequency", "recency", "age").len().sort("frequency", "recency", "age"))
+    return PurchaseHistories(frame["frequency"].to_numpy(), frame["recency"].to_numpy(),
+                             frame["age"].to_numpy(), frame["len"].to_numpy().astype(np.float64))
+
+
+FIELD_BITS = 21
+TIME_STEPS = (1.0, 7.0)
+"""Recency and age that are whole multiples of 1 or of 1/7 (days in a day or week unit)."""
+
+
+def _collapse_whole_units(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> PurchaseHistories | None:
+    """The collapse as one integer sort: when recency and age are whole numbers of days (whole
+    multiples of 1/steps for steps 1 or 7, reproduced exactly by k / steps) and all three fit in
+    21 bits, each row is packed into one int64 (x, t_x, T) key. None when the data are not like
+    that (the general group-by then runs)."""
+    if frequency.size == 0 or float(frequency.max()) >= 2**FIELD_BITS:
+        return None
+    for steps in TIME_STEPS:
+        recency_steps, age_steps = np.rint(recency * steps), np.rint(age * steps)
+        if (float(age_steps.max()) < 2**FIELD_BITS and np.array_equal(recency_steps / steps, recency)
+                and np.array_equal(age_steps / steps, age)):
+            key = ((frequency.astype(np.int64) << (2 * FIELD_BITS)) | (recency_steps.astype(np.int64) << FIELD_BITS)
+                   | age_steps.astype(np.int64))
+            distinct, counts = np.unique(key, return_counts=True)
+            mask = (1 << FIELD_BITS) - 1
+            return PurchaseHistories((distinct >> (2 * FIELD_BITS)).astype(np.float64),
+                                     ((distinct >> FIELD_BITS) & mask) / steps, (distinct & mask) / steps,
+                                     counts.astype(np.float64))
+    return None
 
 
 def validate_histories(frequency: np.ndarray, recency: np.ndarray, age: np.ndarray) -> None:

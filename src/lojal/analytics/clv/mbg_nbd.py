@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import gammaln, betaln, hyp2f1
+from scipy.special import betaln, gammaln
 
 from lojal.analytics.clv.bg_nbd import _log_bracket
-from lojal.analytics.clv.special import alive_purchases_hypergeometric
+from lojal.analytics.clv.special import beta_geometric_purchases_if_alive
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,22 @@ class MbgNbd:
 
     def expected_purchases_if_alive(self, horizon: float, frequency: np.ndarray, age: np.ndarray) -> np.ndarray:
         """(a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
-        (Wagner and Hoppe 2008, divided by P(alive))."""
+        (Wagner and Hoppe 2008, divided by P(alive)), evaluated as the equivalent positive series of
+        ``beta_geometric_purchases_if_alive`` with the dropout posterior Beta(a, b+x+1)."""
         x, age = np.asarray(frequency, dtype=np.float64), np.asarray(age, dtype=np.float64)
         if horizon <= 0:
             return np.zeros_like(x)
-        product = alive_purchases_hypergeometric(self.r, self.alpha, self.a, self.b, x, age, horizon, 1.0)
-        return (self.a + self.b + x) / (self.a - 1.0) * (1.0 - product)
+        return beta_geometric_purchases_if_alive(self.r + x, horizon / (self.alpha + age + horizon),
+                                                 self.b + x + 1.0, self.a + self.b + x + 1.0)
 
     def expected_purchases_new_customer(self, horizon: float) -> float:
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = horizon / (alpha + horizon)
-        return float(b / (a - 1.0) * (1.0 - (alpha / (alpha + horizon)) ** r * hyp2f1(r, b + 1.0, a + b, z)))
+        """E[X(t)] = b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]: the customer
+        survives the first purchase with probability b/(a+b) and then buys as one alive at x = 0."""
+        if horizon <= 0:
+            return 0.0
+        if_alive = beta_geometric_purchases_if_alive(self.r, horizon / (self.alpha + horizon), self.b + 1.0,
+                                                     self.a + self.b + 1.0)[0]
+        return float(self.b / (self.a + self.b) * if_alive)
 
     def purchase_rate_posterior(self, frequency: np.ndarray, age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.r + np.asarray(frequency, dtype=np.float64), self.alpha + np.asarray(age, dtype=np.float64)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from lojal.analytics.clv.blas_threads import single_blas_thread
 from lojal.analytics.clv.history import InsufficientData
 
 LogLikelihood = Callable[[np.ndarray], float]
@@ -20,6 +21,12 @@ LogLikelihoodWithGradient = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 LOG_PARAMETER_BOUND = 25.0
 GRADIENT_TOLERANCE = 1e-5
+MAX_ITERATIONS = 300
+"""Every search stops: after MAX_ITERATIONS L-BFGS-B steps or 3 x MAX_ITERATIONS likelihood
+evaluations at the latest (the fits here take 10-60), within e^+-LOG_PARAMETER_BOUND. A search
+stopped by a limit or at a bound is reported as not converged, never as an estimate."""
+POLISH_FALLBACK_ITERATIONS = 60
+"""L-BFGS-B steps on the full data from a subset's optimum when Newton polishing fails."""
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,21 @@ class Optimum:
 
 
 def maximise(log_likelihood: LogLikelihood | LogLikelihoodWithGradient, starts: Sequence[Sequence[float]], *,
-             total_weight: float, has_gradient: bool, model_name: str) -> Optimum:
-    """The best optimum over the starting points; InsufficientData if no start gives a finite one."""
+             total_weight: float, has_gradient: bool, model_name: str,
+             max_iterations: int = MAX_ITERATIONS) -> Optimum:
+    """The best optimum over the starting points (tried in order until one converges);
+    InsufficientData if no start gives a finite one."""
+    with single_blas_thread():
+        return _maximise(log_likelihood, starts, total_weight=total_weight, has_gradient=has_gradient,
+                         model_name=model_name, max_iterations=max_iterations)
+
+
+def _maximise(log_likelihood: LogLikelihood | LogLikelihoodWithGradient, starts: Sequence[Sequence[float]], *,
+              total_weight: float, has_gradient: bool, model_name: str, max_iterations: int) -> Optimum:
     objective = _objective(log_likelihood, total_weight, has_gradient)
     best: Optimum | None = None
     for start in starts:
-        candidate = _search(objective, np.log(np.asarray(start, dtype=np.float64)), total_weight)
+        candidate = _search(objective, np.log(np.asarray(start, dtype=np.float64)), total_weight, max_iterations)
         if np.isfinite(candidate.log_likelihood) and (best is None or candidate.log_likelihood > best.log_likelihood):
             best = candidate
         if best is not None and best.converged:
@@ -80,15 +96,74 @@ def central_difference(function: Callable[[np.ndarray], float], point: np.ndarra
 
 
 def _search(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray,
-            total_weight: float) -> Optimum:
+            total_weight: float, max_iterations: int) -> Optimum:
     bounds = [(-LOG_PARAMETER_BOUND, LOG_PARAMETER_BOUND)] * start.size
     result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                      options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-8, "maxcor": 20})
+                      options={"maxiter": max_iterations, "maxfun": 3 * max_iterations, "ftol": 1e-15,
+                               "gtol": 1e-8, "maxcor": 20})
     gradient_norm = float(np.max(np.abs(result.jac))) if np.all(np.isfinite(result.jac)) else np.inf
     converged = bool(np.isfinite(result.fun) and gradient_norm < GRADIENT_TOLERANCE
                      and np.all(np.abs(result.x) < LOG_PARAMETER_BOUND - 1e-6))
     return Optimum(parameters=np.exp(result.x), log_likelihood=-float(result.fun) * total_weight,
                    iterations=int(result.nit), converged=converged, message=str(result.message))
+
+
+POLISH_GRADIENT_TOLERANCE = 1e-9
+POLISH_STEPS = 12
+
+
+def polish(log_likelihood: LogLikelihoodWithGradient, start: Sequence[float], *, total_weight: float,
+           subset_log_likelihood: LogLikelihoodWithGradient, subset_weight: float) -> Optimum | None:
+    """Newton steps on the full data from a subset's optimum, with the subset's Hessian.
+
+    A fit on many rows starts at the optimum of an evenly spread subset (``start``), which is
+    within sampling error of the full optimum. The Hessian of the per-customer objective (in
+    log-parameters) on the subset differs from the full one by sampling error too, so the steps
+    x <- x - H_subset^-1 g_full(x) contract the distance to the optimum by that error (~5% for
+    20,000 rows) each: a handful of full-data evaluations instead of an L-BFGS search's 15-20.
+    The Hessian is taken by central differences of the analytic gradient on the subset. A step
+    that does not decrease the objective is halved (up to 4 times); None when the steps do not
+    reach a gradient below ``POLISH_GRADIENT_TOLERANCE`` within ``POLISH_STEPS`` (the caller
+    then runs the full search)."""
+    with single_blas_thread():
+        return _polish(log_likelihood, start, total_weight=total_weight, subset_log_likelihood=subset_log_likelihood,
+                       subset_weight=subset_weight)
+
+
+def _polish(log_likelihood: LogLikelihoodWithGradient, start: Sequence[float], *, total_weight: float,
+            subset_log_likelihood: LogLikelihoodWithGradient, subset_weight: float) -> Optimum | None:
+    full = _objective(log_likelihood, total_weight, True)
+    subset = _objective(subset_log_likelihood, subset_weight, True)
+    point = np.log(np.asarray(start, dtype=np.float64))
+    hessian = np.empty((point.size, point.size))
+    step = 1e-5
+    for column in range(point.size):
+        shift = np.zeros(point.size)
+        shift[column] = step
+        hessian[:, column] = (subset(point + shift)[1] - subset(point - shift)[1]) / (2 * step)
+    hessian = (hessian + hessian.T) / 2
+    try:
+        if np.any(np.linalg.eigvalsh(hessian) <= 0):
+            return None
+    except np.linalg.LinAlgError:
+        return None
+    value, gradient = full(point)
+    for iteration in range(1, POLISH_STEPS + 1):
+        direction = -np.linalg.solve(hessian, gradient)
+        for _ in range(5):
+            candidate = point + direction
+            if np.all(np.abs(candidate) < LOG_PARAMETER_BOUND):
+                candidate_value, candidate_gradient = full(candidate)
+                if candidate_value <= value + 1e-12 * abs(value):
+                    break
+            direction /= 2
+        else:
+            return None
+        point, value, gradient = candidate, candidate_value, candidate_gradient
+        if float(np.max(np.abs(gradient))) < POLISH_GRADIENT_TOLERANCE:
+            return Optimum(parameters=np.exp(point), log_likelihood=-value * total_weight, iterations=iteration,
+                           converged=True, message="Newton steps with the subset's Hessian converged")
+    return None
 
 
 def require_convergence(optimum: Optimum, model_name: str) -> None:
