@@ -14,10 +14,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import POSTGRES_URL, fresh_database, lojal_server, shop_with_key  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from cpu import cpu_seconds, load_average, pid_listening_on, process_tree, used_between  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from lojal.db.engine import create_db_engine, make_session_factory  # noqa: E402
 from lojal.models import Order  # noqa: E402
@@ -36,16 +38,23 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
     url = fresh_database(arguments.database)
     key = shop_with_key(url)
+    engine = create_db_engine(url)
     with lojal_server(url, workers=arguments.workers) as base:
-        subprocess.run(["wrk", "-t2", "-c8", "-d3s", "-s", str(HERE / "put_order.lua"), base],
-                       env=os.environ | {"LOJAL_KEY": key}, capture_output=True, check=True)  # warm-up
-        result = subprocess.run(["wrk", "-t2", f"-c{arguments.connections}", f"-d{arguments.seconds}s",
-                                 "--timeout", "10s", "-s", str(HERE / "put_order.lua"), base],
-                                env=os.environ | {"LOJAL_KEY": key}, capture_output=True, text=True, check=True)
+        wrk = ["wrk", "-t2", f"-c{arguments.connections}", "--timeout", "10s", "-s", str(HERE / "put_order.lua"), base]
+        subprocess.run(wrk[:2] + ["-d3s"] + wrk[2:], env=os.environ | {"LOJAL_KEY": key, "LOJAL_RUN": "warm"},
+                       capture_output=True, check=True)  # warm-up: connections opened, statements prepared
+        web = process_tree(pid_listening_on(int(base.rsplit(":", 1)[1])) or 0)
+        load_before = load_average()
+        web_before, database_before = cpu_seconds(web), cpu_seconds(_backends(engine, url))
+        result = subprocess.run(wrk[:2] + [f"-d{arguments.seconds}s"] + wrk[2:],
+                                env=os.environ | {"LOJAL_KEY": key, "LOJAL_RUN": "run"},
+                                capture_output=True, text=True, check=True)
+        web_cpu = used_between(web_before, cpu_seconds(web))
+        database_cpu = used_between(database_before, cpu_seconds(_backends(engine, url)))
+        load_after = load_average()
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
     numbers = dict(re.findall(r"(\w+)=([\d.]+)", line))
     requests, seconds = int(numbers["requests"]), float(numbers["duration_s"])
-    engine = create_db_engine(url)
     with make_session_factory(engine)() as session:
         stored = session.scalar(select(func.count()).select_from(Order))
     print(f"PUT /api/v1/orders/{{id}} on PostgreSQL, {arguments.connections} clients, {arguments.workers} web processes, "
@@ -53,7 +62,18 @@ def main() -> None:
     print(f"  {requests / seconds:,.0f} orders/s   p50 {float(numbers['p50_ms']):.1f} ms   "
           f"p99 {float(numbers['p99_ms']):.1f} ms   max {float(numbers['max_ms']):.1f} ms   "
           f"non-2xx {numbers['errors_status']}   orders stored {stored:,} (incl. warm-up)")
+    print(f"  CPU per order: web processes {1000 * web_cpu / requests:.2f} ms, PostgreSQL backends "
+          f"{1000 * database_cpu / requests:.2f} ms; 2 cores would carry at most "
+          f"{2 * requests / (web_cpu + database_cpu):,.0f} orders/s at this cost")
+    print(f"  load average before {load_before}, after {load_after}")
     print("  target: >= 1,000 orders/s with p99 <= 50 ms")
+
+
+def _backends(engine: Any, url: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (not this one)."""
+    with engine.connect() as connection:
+        return list(connection.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
 
 
 if __name__ == "__main__":
