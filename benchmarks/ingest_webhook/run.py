@@ -46,12 +46,14 @@ def main() -> None:
         web = process_tree(pid_listening_on(int(base.rsplit(":", 1)[1])) or 0)
         load_before = load_average()
         web_before, database_before = cpu_seconds(web), cpu_seconds(_backends(engine, url))
+        sessions_before = _sessions_opened(engine)
         result = subprocess.run(wrk[:2] + [f"-d{arguments.seconds}s"] + wrk[2:],
                                 env=os.environ | {"LOJAL_KEY": key, "LOJAL_RUN": "run"},
                                 capture_output=True, text=True, check=True)
         web_cpu = used_between(web_before, cpu_seconds(web))
         database_cpu = used_between(database_before, cpu_seconds(_backends(engine, url)))
         load_after = load_average()
+        sessions_opened = _sessions_opened(engine) - sessions_before
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
     numbers = dict(re.findall(r"(\w+)=([\d.]+)", line))
     requests, seconds = int(numbers["requests"]), float(numbers["duration_s"])
@@ -65,6 +67,7 @@ def main() -> None:
     print(f"  CPU per order: web processes {1000 * web_cpu / requests:.2f} ms, PostgreSQL backends "
           f"{1000 * database_cpu / requests:.2f} ms; 2 cores would carry at most "
           f"{2 * requests / (web_cpu + database_cpu):,.0f} orders/s at this cost")
+    print(f"  PostgreSQL connections opened during the run: {sessions_opened}")
     print(f"  load average before {load_before}, after {load_after}")
     print("  target: >= 1,000 orders/s with p99 <= 50 ms")
 
@@ -74,6 +77,11 @@ def _backends(engine: Any, url: str) -> list[int]:
     with engine.connect() as connection:
         return list(connection.scalars(text(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
+
+
+def _sessions_opened(engine: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
+    database_pool_size: int = Field(default=10, ge=1)
+    """PostgreSQL: connections each web or worker process keeps open. A web process also serves at
+    most this many synchronous requests at once (its thread pool), so requests wait for a thread
+    rather than open and close extra connections."""
+    database_max_overflow: int = Field(default=10, ge=0)
+    """PostgreSQL: connections opened beyond the pool when all are busy, closed when returned."""
     data_dir: Path = Field(default_factory=default_data_dir)
     secret_key: str = ""
     """Signs session cookies and CSRF tokens. Empty: a random key is made and kept in data_dir."""

@@ -52,9 +52,10 @@ def put_customer(external_id: Annotated[str, Path(max_length=255, examples=["c-9
     """Full-state upsert by the shop's id. Fields left out keep their stored value; sending the
     same state again changes nothing."""
     customer, created = service.upsert(session, principal.shop, external_id, data, utcnow())
-    session.commit()
+    answer = customer_out(service.get(session, principal.shop, customer.id), principal.shop)  # before the
+    session.commit()  # commit: one transaction per request, not a second one to read the answer
     response.status_code = 201 if created else 200
-    return customer_out(service.get(session, principal.shop, customer.id), principal.shop)
+    return answer
 
 
 @router.get("", response_model=Page[CustomerOut], summary="List customers")

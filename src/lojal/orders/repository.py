@@ -184,3 +184,14 @@ def net_spend_by_customer(session: Session, shop_id: int, customer_ids: list[int
 
 def order_ids(session: Session, shop_id: int) -> list[int]:
     return list(session.scalars(select(orders.c.id).where(orders.c.shop_id == shop_id).order_by(orders.c.id)))
+
+
+def order_and_customer_external_id(session: Session, shop_id: int, external_id: str) -> tuple[Order, str | None] | None:
+    """One order with its customer's external id, in one query (the answer to a PUT)."""
+    from lojal.models import Customer
+
+    query = (select(Order, Customer.external_id)
+             .outerjoin(Customer, and_(Customer.shop_id == Order.shop_id, Customer.id == Order.customer_id))
+             .where(Order.shop_id == shop_id, Order.external_id == external_id))
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])

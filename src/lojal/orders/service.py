@@ -271,18 +271,30 @@ def order_views(session: Session, shop: Shop, orders: list[Any]) -> list[dict[st
     """Orders with their lines and their customer's external id, as the API shows them."""
     lines = repository.order_lines(session, shop.id, [order.id for order in orders])
     external_ids = repository.external_ids_of_customers(session, shop.id, [order.customer_id for order in orders])
-    views = []
-    for order in orders:
-        view = {column: getattr(order, column) for column in (
-            "id", "external_id", "order_number", "customer_id", "email", "placed_at", "currency", "status",
-            "subtotal", "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
-            "refunded_total", "discount_codes", "paid_at", "fulfilled_at", "cancelled_at", "attributes",
-            "created_at", "updated_at")}
-        view["net_total"] = order.total - order.refunded_total
-        view["customer_external_id"] = external_ids.get(order.customer_id)
-        view["lines"] = lines[order.id]
-        views.append(view)
-    return views
+    return [_view(order, lines[order.id], external_ids.get(order.customer_id)) for order in orders]
+
+
+def order_view(session: Session, shop: Shop, external_id: str) -> dict[str, Any]:
+    """One order as the API shows it, in two queries (the answer to a PUT)."""
+    from lojal.errors import NotFound
+
+    found = repository.order_and_customer_external_id(session, shop.id, external_id)
+    if found is None:
+        raise NotFound(f"no order with external_id {external_id!r}", field="external_id")
+    order, customer_external_id = found
+    return _view(order, repository.order_lines(session, shop.id, [order.id])[order.id], customer_external_id)
+
+
+def _view(order: Any, lines: list[Any], customer_external_id: str | None) -> dict[str, Any]:
+    view = {column: getattr(order, column) for column in (
+        "id", "external_id", "order_number", "customer_id", "email", "placed_at", "currency", "status",
+        "subtotal", "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
+        "refunded_total", "discount_codes", "paid_at", "fulfilled_at", "cancelled_at", "attributes",
+        "created_at", "updated_at")}
+    view["net_total"] = order.total - order.refunded_total
+    view["customer_external_id"] = customer_external_id
+    view["lines"] = lines
+    return view
 
 
 def list_orders(session: Session, shop: Shop, *, limit: int, after: tuple[datetime, int] | None = None,
