@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from lojal.api.deps import Ingest, Read, SessionDependency
 from lojal.api.idempotency import run_idempotently
 from lojal.api.pagination import Cursor, Limit, Page, next_cursor, time_and_id
+from lojal.api.responses import model_response
 from lojal.kit.clock import utcnow
 from lojal.orders import service
 from lojal.orders.refunds import ingest_refund
@@ -23,8 +24,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", descripti
 @router.put("/orders/{external_id}", response_model=OrderOut, summary="Create or update an order",
             responses={201: {"model": OrderOut, "description": "Created"}})
 def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-10234"])],
-              data: Annotated[OrderIn, Body()], principal: Ingest, session: SessionDependency,
-              response: Response) -> Any:
+              data: Annotated[OrderIn, Body()], principal: Ingest, session: SessionDependency) -> Response:
     """Full-state upsert: send the whole order each time (on creation, payment, fulfilment,
     cancellation). The same state sent again changes nothing; an update with an ``updated_at``
     older than the stored one is ignored. A guest order (``email`` without ``customer``) finds
@@ -34,8 +34,7 @@ def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-1023
     # one transaction per request instead of a second one (BEGIN ... ROLLBACK) just to read it.
     view = service.order_view(session, principal.shop, external_id)
     session.commit()
-    response.status_code = 201 if result.created else 200
-    return view
+    return model_response(OrderOut, view, 201 if result.created else 200)
 
 
 @router.get("/orders", response_model=Page[OrderOut], summary="List orders, newest first")
