@@ -278,11 +278,10 @@ def order_view(session: Session, shop: Shop, external_id: str) -> dict[str, Any]
     """One order as the API shows it, in two queries (the answer to a PUT)."""
     from lojal.errors import NotFound
 
-    found = repository.order_and_customer_external_id(session, shop.id, external_id)
-    if found is None:
+    order = repository.order_and_customer_external_id(session, shop.id, external_id)
+    if order is None:
         raise NotFound(f"no order with external_id {external_id!r}", field="external_id")
-    order, customer_external_id = found
-    return _view(order, repository.order_lines(session, shop.id, [order.id])[order.id], customer_external_id)
+    return _view(order, repository.lines_of_order(session, shop.id, order.id), order.customer_external_id)
 
 
 def _view(order: Any, lines: list[Any], customer_external_id: str | None) -> dict[str, Any]:
