@@ -19,6 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import POSTGRES_URL, fresh_database, lojal_server, shop_with_key  # noqa: E402
 from cpu import cpu_seconds, load_average, pid_listening_on, process_tree, used_between  # noqa: E402
+from reference import raw_reference  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
 from lojal.db.engine import create_db_engine, make_session_factory  # noqa: E402
@@ -32,6 +33,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="lojal serve web processes")
+    parser.add_argument("--no-reference", dest="reference", action="store_false",
+                        help="skip the raw psycopg reference run")
     parser.add_argument("--database", default=POSTGRES_URL.rsplit("/", 1)[0] + "/lojal_bench_webhook")
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -54,6 +57,12 @@ def main() -> None:
         database_cpu = used_between(database_before, cpu_seconds(_backends(engine, url)))
         load_after = load_average()
         sessions_opened = _sessions_opened(engine) - sessions_before
+    reference = None
+    if arguments.reference:
+        with engine.connect() as connection:
+            shop_id = connection.scalar(text("SELECT min(id) FROM shops"))
+        reference_load = load_average()
+        reference = raw_reference(url, shop_id, arguments.connections, min(arguments.seconds, 10))
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
     numbers = dict(re.findall(r"(\w+)=([\d.]+)", line))
     requests, seconds = int(numbers["requests"]), float(numbers["duration_s"])
@@ -69,6 +78,13 @@ def main() -> None:
           f"{2 * requests / (web_cpu + database_cpu):,.0f} orders/s at this cost")
     print(f"  PostgreSQL connections opened during the run: {sessions_opened}")
     print(f"  load average before {load_before}, after {load_after}")
+    if reference is not None:
+        print(f"reference: the same rows by {arguments.connections} psycopg clients in 6-7 statements per order, "
+              f"no HTTP (reference.py), {min(arguments.seconds, 10)} s")
+        print(f"  {reference['rate']:,.0f} orders/s   p50 {reference['p50_ms']:.1f} ms   p99 {reference['p99_ms']:.1f} ms   "
+              f"CPU per order: PostgreSQL backends {reference['database_cpu_ms']:.2f} ms, client "
+              f"{reference['client_cpu_ms']:.2f} ms   load average before {reference_load}")
+        print(f"  lojal serve / reference: {requests / seconds / reference['rate']:.2f}")
     print("  target: >= 1,000 orders/s with p99 <= 50 ms")
 
 
