@@ -49,14 +49,15 @@ def main() -> None:
         web = process_tree(pid_listening_on(int(base.rsplit(":", 1)[1])) or 0)
         load_before = load_average()
         web_before, database_before = cpu_seconds(web), cpu_seconds(_backends(engine, url))
-        sessions_before = _sessions_opened(engine)
+        counters_before = _database_counters(engine)
         result = subprocess.run(wrk[:2] + [f"-d{arguments.seconds}s"] + wrk[2:],
                                 env=os.environ | {"LOJAL_KEY": key, "LOJAL_RUN": "run"},
                                 capture_output=True, text=True, check=True)
         web_cpu = used_between(web_before, cpu_seconds(web))
         database_cpu = used_between(database_before, cpu_seconds(_backends(engine, url)))
         load_after = load_average()
-        sessions_opened = _sessions_opened(engine) - sessions_before
+        sessions_opened, commits, rollbacks = (after - before for after, before in
+                                               zip(_database_counters(engine), counters_before, strict=True))
     reference = None
     if arguments.reference:
         with engine.connect() as connection:
@@ -76,7 +77,8 @@ def main() -> None:
     print(f"  CPU per order: web processes {1000 * web_cpu / requests:.2f} ms, PostgreSQL backends "
           f"{1000 * database_cpu / requests:.2f} ms; 2 cores would carry at most "
           f"{2 * requests / (web_cpu + database_cpu):,.0f} orders/s at this cost")
-    print(f"  PostgreSQL connections opened during the run: {sessions_opened}")
+    print(f"  PostgreSQL: {sessions_opened} connections opened during the run; per order {commits / requests:.2f} "
+          f"commits and {rollbacks / requests:.2f} rollbacks (pg_stat_database, counters are flushed lazily)")
     print(f"  load average before {load_before}, after {load_after}")
     if reference is not None:
         print(f"reference: the same rows by {arguments.connections} psycopg clients in 6-7 statements per order, "
@@ -95,9 +97,12 @@ def _backends(engine: Any, url: str) -> list[int]:
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")))
 
 
-def _sessions_opened(engine: Any) -> int:
+def _database_counters(engine: Any) -> tuple[int, int, int]:
+    """Connections opened, transactions committed and rolled back in the benchmark's database."""
     with engine.connect() as connection:
-        return int(connection.scalar(text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")))
+        row = connection.execute(text("SELECT sessions, xact_commit, xact_rollback FROM pg_stat_database "
+                                      "WHERE datname = current_database()")).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 if __name__ == "__main__":

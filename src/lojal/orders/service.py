@@ -79,7 +79,11 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
     if resolved.erased:  # a replayed order of an erased customer: the facts, not the person
         items = [(external_id, _without_person(order) if customer_id in resolved.erased else order)
                  for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
-    customer_repository.lock(session, shop.id, resolved.ids)
+    # A customer this transaction just inserted is invisible to every other one until the commit:
+    # no lock needed (saves a statement for every new customer's first order).
+    just_created = set(resolved.created)
+    customer_repository.lock(session, shop.id,
+                             [customer_id for customer_id in resolved.ids if customer_id not in just_created])
     existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
     catalogue = _Catalogue.load(session, shop.id, [order for _, order in items])
     new_items = [(external_id, order, customer_id)
