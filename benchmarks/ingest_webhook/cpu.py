@@ -17,13 +17,13 @@ def _stat(pid: int) -> list[str] | None:
     return text[text.rindex(")") + 2 :].split()  # fields from the 3rd on (state, ppid, ...)
 
 
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each pid still alive."""
+def cpu_seconds(pids: list[int], *, system_only: bool = False) -> dict[int, float]:
+    """User + system CPU seconds of each pid still alive (or system CPU alone)."""
     seconds = {}
     for pid in pids:
         fields = _stat(pid)
-        if fields is not None:
-            seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+        if fields is not None:  # utime, stime
+            seconds[pid] = (int(fields[12]) if system_only else int(fields[11]) + int(fields[12])) / TICKS
     return seconds
 
 

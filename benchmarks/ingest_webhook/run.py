@@ -49,15 +49,19 @@ def main() -> None:
         web = process_tree(pid_listening_on(int(base.rsplit(":", 1)[1])) or 0)
         load_before = load_average()
         web_before, database_before = cpu_seconds(web), cpu_seconds(_backends(engine, url))
+        web_system_before = cpu_seconds(web, system_only=True)
         counters_before = _database_counters(engine)
         result = subprocess.run(wrk[:2] + [f"-d{arguments.seconds}s"] + wrk[2:],
                                 env=os.environ | {"LOJAL_KEY": key, "LOJAL_RUN": "run"},
                                 capture_output=True, text=True, check=True)
         web_cpu = used_between(web_before, cpu_seconds(web))
+        web_system_cpu = used_between(web_system_before, cpu_seconds(web, system_only=True))
         database_cpu = used_between(database_before, cpu_seconds(_backends(engine, url)))
         load_after = load_average()
         sessions_opened, commits, rollbacks = (after - before for after, before in
                                                zip(_database_counters(engine), counters_before, strict=True))
+    with make_session_factory(engine)() as session:
+        stored = session.scalar(select(func.count()).select_from(Order))
     reference = None
     if arguments.reference:
         with engine.connect() as connection:
@@ -67,14 +71,13 @@ def main() -> None:
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
     numbers = dict(re.findall(r"(\w+)=([\d.]+)", line))
     requests, seconds = int(numbers["requests"]), float(numbers["duration_s"])
-    with make_session_factory(engine)() as session:
-        stored = session.scalar(select(func.count()).select_from(Order))
     print(f"PUT /api/v1/orders/{{id}} on PostgreSQL, {arguments.connections} clients, {arguments.workers} web processes, "
           f"{seconds:.0f} s")
     print(f"  {requests / seconds:,.0f} orders/s   p50 {float(numbers['p50_ms']):.1f} ms   "
           f"p99 {float(numbers['p99_ms']):.1f} ms   max {float(numbers['max_ms']):.1f} ms   "
           f"non-2xx {numbers['errors_status']}   orders stored {stored:,} (incl. warm-up)")
-    print(f"  CPU per order: web processes {1000 * web_cpu / requests:.2f} ms, PostgreSQL backends "
+    print(f"  CPU per order: web processes {1000 * web_cpu / requests:.2f} ms (of it in the kernel "
+          f"{1000 * web_system_cpu / requests:.2f} ms), PostgreSQL backends "
           f"{1000 * database_cpu / requests:.2f} ms; 2 cores would carry at most "
           f"{2 * requests / (web_cpu + database_cpu):,.0f} orders/s at this cost")
     print(f"  PostgreSQL: {sessions_opened} connections opened during the run; per order {commits / requests:.2f} "
