@@ -3,7 +3,13 @@ loopback for 30 s against `lojal serve` on PostgreSQL (wrk drives the load).
 
 Target (issue #2): >= 1,000 orders/s with p99 <= 50 ms on this 2-core machine.
 Run: .venv/bin/python benchmarks/ingest_webhook/run.py [--seconds 30] [--connections 32] [--workers 2]
-Needs `wrk` (apt-get install wrk) and PostgreSQL (LOJAL_BENCH_POSTGRES_URL)."""
+     [--database postgresql://postgres@127.0.0.1:5432/NAME] [--no-reference]
+Needs `wrk` (apt-get install wrk) and PostgreSQL (LOJAL_BENCH_POSTGRES_URL).
+
+Besides rate and latency it prints the CPU per order of the web processes and of their PostgreSQL
+backends (from /proc, so figures mean something on a shared machine), the connections opened and
+transactions per order, the load average, and the reference (reference.py) measured in the same
+run: the same rows written by as many raw psycopg clients."""
 
 from __future__ import annotations
 
