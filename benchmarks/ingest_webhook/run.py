@@ -90,7 +90,7 @@ def main() -> None:
           f"commits and {rollbacks / requests:.2f} rollbacks (pg_stat_database, counters are flushed lazily)")
     print(f"  load average before {load_before}, after {load_after}")
     if reference is not None:
-        print(f"reference: the same rows by {arguments.connections} psycopg clients in 6-7 statements per order, "
+        print(f"reference: the same rows by {arguments.connections} psycopg clients in 6-8 statements per order, "
               f"no HTTP (reference.py), {min(arguments.seconds, 10)} s")
         print(f"  {reference['rate']:,.0f} orders/s   p50 {reference['p50_ms']:.1f} ms   p99 {reference['p99_ms']:.1f} ms   "
               f"CPU per order: PostgreSQL backends {reference['database_cpu_ms']:.2f} ms, client "

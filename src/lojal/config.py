@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     login_attempts_per_15_minutes: int = 10
     api_page_size_max: int = 500
     bulk_batch_size: int = 1000
+    put_batch_max: int = Field(default=32, ge=1)
+    """``PUT /api/v1/orders/{id}`` requests that arrive while others are being written are written
+    together, up to this many in one transaction (1: each alone)."""
+    put_writers: int = Field(default=2, ge=1)
+    """Transactions writing PUT orders at once in a web process; more requests wait and go in the
+    next batch."""
     in_process_worker: bool = False
     """Run background jobs inside the web process (what ``lojal serve`` does on SQLite)."""
     mail: MailSettings = Field(default_factory=MailSettings)
