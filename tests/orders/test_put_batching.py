@@ -30,8 +30,8 @@ def test_a_batch_is_answered_order_by_order_as_get_answers(session_factory: sess
     assert [answer.status_code for answer in answers] == [201, 201, 201]
     for external_id, answer in zip(("o-1", "o-2", "o-3"), answers, strict=True):
         assert answer.body == client.get(f"/api/v1/orders/{external_id}", headers=auth(shop.read_key)).content
-    customers = db.scalars(select(Customer).where(Customer.shop_id == shop.shop.id).order_by(Customer.id)).all()
-    assert [(customer.external_id, customer.order_count) for customer in customers] == [("c-981", 2), ("c-2", 1)]
+    customers = db.scalars(select(Customer).where(Customer.shop_id == shop.shop.id).order_by(Customer.external_id)).all()
+    assert [(customer.external_id, customer.order_count) for customer in customers] == [("c-2", 1), ("c-981", 2)]
     assert events_of(db, shop.shop.id).count("order.placed") == 3
 
 

@@ -52,10 +52,19 @@ def write_orders(session_factory: sessionmaker[Session], shop: Shop,
     """PUT orders in one transaction, each answered as alone; if that fails, again one transaction
     per order, so each gets the answer or the error it would have had alone."""
     if len(items) > 1 and len({external_id for external_id, _ in items}) == len(items):  # a repeated order
-        try:  # is written alone: each answer shows the order as that request left it
-            return _write_together(session_factory, shop, items)
+        # is written alone: each answer shows the order as that request left it. The batch goes in
+        # the order of its customers' keys, so concurrent batches insert new customers in the same
+        # order and cannot deadlock on them.
+        by_customer = sorted(range(len(items)), key=lambda index: _customer_key(items[index][1]))
+        try:
+            written = _write_together(session_factory, shop, [items[index] for index in by_customer])
         except Exception as error:  # rolled back
             logger.debug("a batch of %d PUT orders failed (%r); writing them one by one", len(items), error)
+        else:
+            answers_in_order: list[Response | Exception] = list(written)
+            for position, index in enumerate(by_customer):
+                answers_in_order[index] = written[position]
+            return answers_in_order
     answers: list[Response | Exception] = []
     for item in items:
         try:
@@ -63,6 +72,11 @@ def write_orders(session_factory: sessionmaker[Session], shop: Shop,
         except Exception as error:
             answers.append(error)
     return answers
+
+
+def _customer_key(order: OrderIn) -> tuple[str, str]:
+    reference = service.customer_reference(order)
+    return reference.external_id or "", reference.email or ""
 
 
 def _write_together(session_factory: sessionmaker[Session], shop: Shop,
