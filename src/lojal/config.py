@@ -74,9 +74,10 @@ class Settings(BaseSettings):
     put_batch_max: int = Field(default=32, ge=1)
     """``PUT /api/v1/orders/{id}`` requests that arrive while others are being written are written
     together, up to this many in one transaction (1: each alone)."""
-    put_writers: int = Field(default=2, ge=1)
-    """Transactions writing PUT orders at once in a web process; more requests wait and go in the
-    next batch."""
+    put_writers: int = Field(default=1, ge=1)
+    """Transactions writing PUT orders at once in a web process; the requests that arrive meanwhile
+    wait and go in the next batch. One writer makes the largest batches and cost the least CPU per
+    order in ``benchmarks/ingest_webhook`` (2: 1.4x the CPU); web processes write in parallel."""
     in_process_worker: bool = False
     """Run background jobs inside the web process (what ``lojal serve`` does on SQLite)."""
     mail: MailSettings = Field(default_factory=MailSettings)
