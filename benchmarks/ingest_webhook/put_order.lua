@@ -1,7 +1,10 @@
 -- One new order per request: PUT /api/v1/orders/{unique id}, the shape a shop's webhook sends.
+-- thread_id is set by setup() as a global of each thread's Lua state (a `local` here would hide it
+-- and give every thread the same ids); LOJAL_RUN keeps the warm-up's ids apart from the run's.
 local counter = 0
-local thread_id = 0
+local run = os.getenv("LOJAL_RUN") or "run"
 local threads = {}
+thread_id = 0
 
 function setup(thread)
   thread:set("thread_id", #threads + 1)
@@ -21,7 +24,7 @@ local body_template = [[{"customer": {"external_id": "c-%d", "email": "k%d@examp
 request = function()
   counter = counter + 1
   local customer = math.random(1, 20000)
-  local path = string.format("/api/v1/orders/w%d-%d", thread_id, counter)
+  local path = string.format("/api/v1/orders/%s-%d-%d", run, thread_id, counter)
   local body = string.format(body_template, customer, customer)
   return wrk.format("PUT", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("LOJAL_KEY")}, body)
 end

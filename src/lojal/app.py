@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,11 +32,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                session_factory: sessionmaker[Session] | None = None, start_worker: bool = False) -> FastAPI:
     settings = settings or get_settings()
     if session_factory is None:
-        engine = engine or create_db_engine(settings.database_url)
+        engine = engine or create_db_engine(settings.database_url, pool_size=settings.database_pool_size,
+                                            max_overflow=settings.database_max_overflow)
         session_factory = make_session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if _dialect(session_factory) == "postgresql":
+            # Sync endpoints run in anyio's thread pool (40 threads by default); past the connection
+            # pool, extra threads only open and close overflow connections and contend for the GIL.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.database_pool_size
         worker = None
         if start_worker:
             from lojal.worker import start_in_process_worker
@@ -64,6 +70,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _dialect(session_factory: sessionmaker[Session]) -> str:
+    bind = session_factory.kw.get("bind")
+    return bind.dialect.name if bind is not None else ""
 
 
 def serve_app() -> FastAPI:

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default_factory=default_database_url)
+    database_pool_size: int = Field(default=10, ge=1)
+    """PostgreSQL: connections each web or worker process keeps open. A web process also serves at
+    most this many synchronous requests at once (its thread pool), so requests wait for a thread
+    rather than open and close extra connections."""
+    database_max_overflow: int = Field(default=10, ge=0)
+    """PostgreSQL: connections opened beyond the pool when all are busy, closed when returned."""
     data_dir: Path = Field(default_factory=default_data_dir)
     secret_key: str = ""
     """Signs session cookies and CSRF tokens. Empty: a random key is made and kept in data_dir."""
@@ -65,6 +71,13 @@ class Settings(BaseSettings):
     login_attempts_per_15_minutes: int = 10
     api_page_size_max: int = 500
     bulk_batch_size: int = 1000
+    put_batch_max: int = Field(default=32, ge=1)
+    """``PUT /api/v1/orders/{id}`` requests that arrive while others are being written are written
+    together, up to this many in one transaction (1: each alone)."""
+    put_writers: int = Field(default=1, ge=1)
+    """Transactions writing PUT orders at once in a web process; the requests that arrive meanwhile
+    wait and go in the next batch. One writer makes the largest batches and cost the least CPU per
+    order in ``benchmarks/ingest_webhook`` (2: 1.4x the CPU); web processes write in parallel."""
     in_process_worker: bool = False
     """Run background jobs inside the web process (what ``lojal serve`` does on SQLite)."""
     mail: MailSettings = Field(default_factory=MailSettings)

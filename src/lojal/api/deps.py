@@ -1,46 +1,62 @@
 """FastAPI dependencies: one session per request (committed by the endpoint, the edge), and the
-shop calling with a bearer API key that has the scope the endpoint needs."""
+shop calling with a bearer API key that has the scope the endpoint needs.
+
+Both are ``async``: FastAPI runs a sync dependency in the thread pool, a hop (and a GIL handover)
+per dependency per request. Making a session does no I/O, and a key verified in the last few
+seconds is in memory (``shops.service.AUTH_CACHE_SECONDS``); only what waits on the database (a
+key not in memory, closing a session still in a transaction) goes to a thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lojal.errors import Forbidden, Unauthorized
-from lojal.shops.service import Principal, authenticate_api_key
+from lojal.shops.service import Principal, authenticate_api_key, cached_principal
 
 bearer = HTTPBearer(auto_error=False, description="A shop API key: `Authorization: Bearer lojal_<prefix>_<secret>`")
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.session_factory()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():  # not committed (an error, or a read-only request): a ROLLBACK
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDependency = Annotated[Session, Depends(get_session)]
 
 
 def require_scope(scope: str) -> Callable[..., Principal]:
-    def dependency(session: SessionDependency,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    async def dependency(session: SessionDependency,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
         if credentials is None:
             raise Unauthorized("send the shop's API key as 'Authorization: Bearer <key>'")
-        principal = authenticate_api_key(session, credentials.credentials)
-        if session.dirty:  # the key's last_used_at, recorded at most once a minute
-            session.commit()
+        principal = cached_principal(credentials.credentials)
+        if principal is None:
+            principal = await run_in_threadpool(_authenticate, session, credentials.credentials)
         if scope not in principal.scopes and "admin" not in principal.scopes:
             raise Forbidden(f"this API key lacks the '{scope}' scope")
         return principal
 
     dependency.__name__ = f"require_{scope}_scope"
     return dependency
+
+
+def _authenticate(session: Session, presented: str) -> Principal:
+    principal = authenticate_api_key(session, presented)
+    if session.dirty:  # the key's last_used_at, recorded at most once a minute
+        session.commit()
+    return principal
 
 
 Ingest = Annotated[Principal, Depends(require_scope("ingest"))]

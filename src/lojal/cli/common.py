@@ -22,7 +22,8 @@ errors = Console(stderr=True)
 
 def engine_for(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
-    return create_db_engine(settings.database_url)
+    return create_db_engine(settings.database_url, pool_size=settings.database_pool_size,
+                            max_overflow=settings.database_max_overflow)
 
 
 @contextmanager

@@ -11,9 +11,15 @@ from lojal.config import get_settings
 from lojal.db.migrate import upgrade
 
 
+DEFAULT_MAX_WORKERS = 4
+"""Each web process keeps ``LOJAL_DATABASE_POOL_SIZE`` connections; past a few processes per
+machine, ask for more with ``--workers`` knowing PostgreSQL's ``max_connections``."""
+
+
 def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
           port: int = typer.Option(8000, help="Port to listen on"),
-          workers: int = typer.Option(1, help="Web processes (use several on PostgreSQL)"),
+          workers: int | None = typer.Option(None, min=1, help="Web processes (default: one on SQLite; on PostgreSQL "
+                                                               f"one per CPU core, at most {DEFAULT_MAX_WORKERS})"),
           with_worker: bool | None = typer.Option(None, "--with-worker/--no-worker",
                                                   help="Run background jobs in the web process (default: on SQLite)"),
           migrate: bool = typer.Option(True, help="Migrate the database before starting")) -> None:
@@ -25,6 +31,8 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     if migrate:
         upgrade(engine)
     in_process = with_worker if with_worker is not None else engine.dialect.name == "sqlite"
+    if workers is None:
+        workers = 1 if engine.dialect.name == "sqlite" or in_process else min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS)
     if in_process and workers > 1:
         raise typer.BadParameter("--with-worker runs jobs in one web process; use --workers 1 or run `lojal worker`")
     os.environ["LOJAL_IN_PROCESS_WORKER"] = "1" if in_process else "0"

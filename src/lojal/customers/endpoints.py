@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from lojal.api.deps import Ingest, Read, SessionDependency
 from lojal.api.pagination import Cursor, Limit, Page, next_cursor, time_and_id
+from lojal.api.responses import model_response
 from lojal.customers import service
 from lojal.customers.schemas import CustomerIn, CustomerOut
 from lojal.customers.timeline import timeline
@@ -47,14 +48,13 @@ find_customer = service.find
 @router.put("/{external_id}", response_model=CustomerOut, summary="Create or update a customer",
             responses={201: {"model": CustomerOut, "description": "Created"}})
 def put_customer(external_id: Annotated[str, Path(max_length=255, examples=["c-981"])],
-                 data: Annotated[CustomerIn, Body()], principal: Ingest, session: SessionDependency,
-                 response: Response) -> Any:
+                 data: Annotated[CustomerIn, Body()], principal: Ingest, session: SessionDependency) -> Response:
     """Full-state upsert by the shop's id. Fields left out keep their stored value; sending the
     same state again changes nothing."""
     customer, created = service.upsert(session, principal.shop, external_id, data, utcnow())
-    session.commit()
-    response.status_code = 201 if created else 200
-    return customer_out(service.get(session, principal.shop, customer.id), principal.shop)
+    answer = customer_out(service.get(session, principal.shop, customer.id), principal.shop)  # before the
+    session.commit()  # commit: one transaction per request, not a second one to read the answer
+    return model_response(CustomerOut, answer, 201 if created else 200)
 
 
 @router.get("", response_model=Page[CustomerOut], summary="List customers")

@@ -1,12 +1,15 @@
-"""Engine and session factory. SQLite gets WAL, foreign keys and a busy timeout."""
+"""Engine and session factory. SQLite gets WAL, foreign keys and a busy timeout. PostgreSQL gets a
+pool of connections that are pinged only after they sat idle (not at every checkout)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojal.db.ids import install_id_assignment
@@ -39,7 +42,35 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str, **kwargs: Any) -> Engine:
+PING_AFTER_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before use (a server restart
+or a dropped connection is then found before the request's first statement). Pinging at every
+checkout (``pool_pre_ping``) cost one round trip per request; a connection that breaks while in
+steady use is still caught: the failed statement invalidates the pool."""
+
+
+def _mark_idle(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, connection_record: Any, connection_proxy: Any) -> None:
+    idle_since = connection_record.info.pop("idle_since", None)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:  # the pool replaces the connection and checks out another
+        raise DisconnectionError("the pooled connection was lost while idle") from error
+
+
+def create_db_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> Engine:
+    """``pool_size``: connections a process keeps open to PostgreSQL (``max_overflow`` more are
+    opened, and closed again, when all are busy). Ignored on SQLite."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -53,10 +84,11 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
     else:
         if "poolclass" not in kwargs:
-            kwargs.setdefault("pool_size", 10)
-            kwargs.setdefault("max_overflow", 20)
-        kwargs.setdefault("pool_pre_ping", True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         engine = create_engine(url, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            event.listen(engine, "checkin", _mark_idle)
+            event.listen(engine, "checkout", _ping_if_idle)
     install_id_assignment()
     return engine
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime
+from sqlalchemy.orm import Session, sessionmaker
 
+from lojal.api.batching import WriteBatcher
 from lojal.api.deps import Ingest, Read, SessionDependency
 from lojal.api.idempotency import run_idempotently
 from lojal.api.pagination import Cursor, Limit, Page, next_cursor, time_and_id
+from lojal.api.responses import model_response
 from lojal.kit.clock import utcnow
+from lojal.models import Shop
 from lojal.orders import service
 from lojal.orders.refunds import ingest_refund
 from lojal.orders.schemas import OrderIn, OrderOut, OrderStatus, RefundIn, RefundOut
 
+logger = logging.getLogger("lojal.orders")
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Makes a retried POST safe: a replay answers like the first call")]
@@ -22,17 +29,67 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", descripti
 
 @router.put("/orders/{external_id}", response_model=OrderOut, summary="Create or update an order",
             responses={201: {"model": OrderOut, "description": "Created"}})
-def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-10234"])],
-              data: Annotated[OrderIn, Body()], principal: Ingest, session: SessionDependency,
-              response: Response) -> Any:
+async def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-10234"])],
+                    data: Annotated[OrderIn, Body()], principal: Ingest, request: Request) -> Response:
     """Full-state upsert: send the whole order each time (on creation, payment, fulfilment,
     cancellation). The same state sent again changes nothing; an update with an ``updated_at``
     older than the stored one is ignored. A guest order (``email`` without ``customer``) finds
     or creates the customer by e-mail."""
-    [result] = service.ingest_orders(session, principal.shop, [(external_id, data)], utcnow())
-    session.commit()
-    response.status_code = 201 if result.created else 200
-    return service.order_views(session, principal.shop, [service.get_order(session, principal.shop, external_id)])[0]
+    # Orders arriving while others are being written are written together (api/batching.py).
+    return await _order_writer(request).submit(principal.shop.id, principal.shop, (external_id, data))
+
+
+def _order_writer(request: Request) -> WriteBatcher[tuple[str, OrderIn]]:
+    state = request.app.state
+    if getattr(state, "order_writer", None) is None:
+        state.order_writer = WriteBatcher(partial(write_orders, state.session_factory),
+                                          max_batch=state.settings.put_batch_max, writers=state.settings.put_writers)
+    return state.order_writer
+
+
+def write_orders(session_factory: sessionmaker[Session], shop: Shop,
+                 items: list[tuple[str, OrderIn]]) -> list[Response | Exception]:
+    """PUT orders in one transaction, each answered as alone; if that fails, again one transaction
+    per order, so each gets the answer or the error it would have had alone."""
+    if len(items) > 1 and len({external_id for external_id, _ in items}) == len(items):  # a repeated order
+        # is written alone: each answer shows the order as that request left it. The batch goes in
+        # the order of its customers' keys, so concurrent batches insert new customers in the same
+        # order and cannot deadlock on them.
+        by_customer = sorted(range(len(items)), key=lambda index: _customer_key(items[index][1]))
+        try:
+            written = _write_together(session_factory, shop, [items[index] for index in by_customer])
+        except Exception as error:  # rolled back
+            logger.debug("a batch of %d PUT orders failed (%r); writing them one by one", len(items), error)
+        else:
+            answers_in_order: list[Response | Exception] = list(written)
+            for position, index in enumerate(by_customer):
+                answers_in_order[index] = written[position]
+            return answers_in_order
+    answers: list[Response | Exception] = []
+    for item in items:
+        try:
+            answers.extend(_write_together(session_factory, shop, [item]))
+        except Exception as error:
+            answers.append(error)
+    return answers
+
+
+def _customer_key(order: OrderIn) -> tuple[str, str]:
+    reference = service.customer_reference(order)
+    return reference.external_id or "", reference.email or ""
+
+
+def _write_together(session_factory: sessionmaker[Session], shop: Shop,
+                    items: list[tuple[str, OrderIn]]) -> list[Response]:
+    with session_factory() as session:
+        results = service.ingest_orders(session, shop, items, utcnow())
+        # The answers are read in the same transaction, before the commit.
+        if len(items) == 1:
+            views = {results[0].order_id: service.order_view(session, shop, items[0][0])}
+        else:
+            views = service.order_views_by_id(session, shop, [result.order_id for result in results])
+        session.commit()
+    return [model_response(OrderOut, views[result.order_id], 201 if result.created else 200) for result in results]
 
 
 @router.get("/orders", response_model=Page[OrderOut], summary="List orders, newest first")

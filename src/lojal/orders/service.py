@@ -85,7 +85,11 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
     if resolved.erased:  # a replayed order of an erased customer: the facts, not the person
         items = [(external_id, _without_person(order) if customer_id in resolved.erased else order)
                  for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
-    customer_repository.lock(session, shop.id, resolved.ids)
+    # A customer this transaction just inserted is invisible to every other one until the commit:
+    # no lock needed (saves a statement for every new customer's first order).
+    just_created = set(resolved.created)
+    customer_repository.lock(session, shop.id,
+                             [customer_id for customer_id in resolved.ids if customer_id not in just_created])
     existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
     catalogue = _Catalogue.load(session, shop.id, [order for _, order in items])
     new_items = [(external_id, order, customer_id)
@@ -297,18 +301,37 @@ def order_views(session: Session, shop: Shop, orders: list[Any]) -> list[dict[st
     """Orders with their lines and their customer's external id, as the API shows them."""
     lines = repository.order_lines(session, shop.id, [order.id for order in orders])
     external_ids = repository.external_ids_of_customers(session, shop.id, [order.customer_id for order in orders])
-    views = []
-    for order in orders:
-        view = {column: getattr(order, column) for column in (
-            "id", "external_id", "order_number", "customer_id", "email", "placed_at", "currency", "status",
-            "subtotal", "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
-            "refunded_total", "discount_codes", "paid_at", "fulfilled_at", "cancelled_at", "attributes",
-            "created_at", "updated_at")}
-        view["net_total"] = order.total - order.refunded_total
-        view["customer_external_id"] = external_ids.get(order.customer_id)
-        view["lines"] = lines[order.id]
-        views.append(view)
-    return views
+    return [_view(order, lines[order.id], external_ids.get(order.customer_id)) for order in orders]
+
+
+def order_view(session: Session, shop: Shop, external_id: str) -> dict[str, Any]:
+    """One order as the API shows it, in two queries (the answer to a PUT)."""
+    from lojal.errors import NotFound
+
+    order = repository.order_and_customer_external_id(session, shop.id, external_id)
+    if order is None:
+        raise NotFound(f"no order with external_id {external_id!r}", field="external_id")
+    return _view(order, repository.lines_of_order(session, shop.id, order.id), order.customer_external_id)
+
+
+def order_views_by_id(session: Session, shop: Shop, order_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Orders as the API shows them, by id, in three queries (the answers to a batch of PUTs)."""
+    rows = repository.orders_by_id(session, shop.id, order_ids)
+    lines = repository.lines_of(session, shop.id, [row.id for row in rows])
+    external_ids = repository.external_ids_of_customers(session, shop.id, [row.customer_id for row in rows])
+    return {row.id: _view(row, lines[row.id], external_ids.get(row.customer_id)) for row in rows}
+
+
+def _view(order: Any, lines: list[Any], customer_external_id: str | None) -> dict[str, Any]:
+    view = {column: getattr(order, column) for column in (
+        "id", "external_id", "order_number", "customer_id", "email", "placed_at", "currency", "status",
+        "subtotal", "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
+        "refunded_total", "discount_codes", "paid_at", "fulfilled_at", "cancelled_at", "attributes",
+        "created_at", "updated_at")}
+    view["net_total"] = order.total - order.refunded_total
+    view["customer_external_id"] = customer_external_id
+    view["lines"] = lines
+    return view
 
 
 def list_orders(session: Session, shop: Shop, *, limit: int, after: tuple[datetime, int] | None = None,

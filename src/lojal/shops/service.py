@@ -120,11 +120,20 @@ def forget_cached_keys() -> None:
         _auth_cache.clear()
 
 
-def authenticate_api_key(session: Session, presented: str) -> Principal:
-    digest = sha256_hex(presented)
-    cached = _auth_cache.get(digest)
+def cached_principal(presented: str) -> Principal | None:
+    """The principal of a key verified in the last ``AUTH_CACHE_SECONDS`` (no database read), or
+    None: then call ``authenticate_api_key``."""
+    cached = _auth_cache.get(sha256_hex(presented))
     if cached is not None and time.monotonic() - cached.checked_at < AUTH_CACHE_SECONDS:
         return cached.principal
+    return None
+
+
+def authenticate_api_key(session: Session, presented: str) -> Principal:
+    principal = cached_principal(presented)
+    if principal is not None:
+        return principal
+    digest = sha256_hex(presented)
     principal = _authenticate_from_database(session, presented, digest)
     with _auth_cache_lock:
         if len(_auth_cache) > 10_000:
