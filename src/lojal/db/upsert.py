@@ -82,8 +82,11 @@ def _copy_rows(session: Session, table: Table, columns: tuple[str, ...], rows: l
 
 def _sqlite_datetime(value: datetime) -> str:
     """The text form SQLAlchemy's SQLite DATETIME uses, so comparisons in SQL stay consistent."""
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError("naive datetime given to a UTC column")
+    if not offset:  # UTC already: the text without its "+00:00"
+        return value.isoformat(" ", "microseconds")[:-6]
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
