@@ -132,3 +132,34 @@ def test_aggregates_added_for_new_orders_equal_a_recount(db: Session, shop: Shop
     refresh_aggregates(db, shop.shop.id, list(db.scalars(select(Customer.id).where(Customer.shop_id == shop.shop.id))),
                        utcnow())
     assert aggregates() == added
+
+
+def test_a_reference_restating_stored_fields_writes_none_of_them(db: Session, shop: ShopWithKeys) -> None:
+    """Orders that restate their customer's stored name send no UPDATE of the name; one that
+    changes it does."""
+    import orjson
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CUSTOMERS") and "first_name" in statement:
+            statements.append(statement)
+
+    def send(records_of_file: list[dict[str, Any]]) -> None:
+        with BulkIngestor(db, shop.shop, batch_size=2) as ingestor:
+            for number, record_of_line in enumerate(records_of_file, start=1):
+                ingestor.feed_line(number, orjson.dumps(record_of_line))
+            assert ingestor.finish().failed == 0
+
+    send([{"type": "customer", "external_id": "c-1", "first_name": "Kari", "last_name": "Nordmann"}])
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        send([order(f"o-{n}", "c-1") | {"customer": {"external_id": "c-1", "first_name": "Kari"}} for n in range(5)])
+        assert statements == []
+        send([order("o-9", "c-1") | {"customer": {"external_id": "c-1", "first_name": "Kari Anne"}}])
+        assert len(statements) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert db.scalar(select(Customer.first_name).where(Customer.shop_id == shop.shop.id)) == "Kari Anne"

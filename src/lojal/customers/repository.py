@@ -66,6 +66,16 @@ def _insert_skipping_taken(session: Session, rows: list[dict[str, Any]]) -> bool
     return False
 
 
+def stored_fields(session: Session, shop_id: int, customer_ids: list[int],
+                  names: list[str]) -> dict[int, dict[str, Any]]:
+    """The named columns of these customers, by id (to write only what changes)."""
+    if not customer_ids or not names:
+        return {}
+    query = select(customers.c.id, *(customers.c[name] for name in names)).where(
+        customers.c.shop_id == shop_id, one_of(session, customers.c.id, customer_ids))
+    return {row.id: dict(row._mapping) for row in session.execute(query)}
+
+
 def update_fields(session: Session, shop_id: int, customer_id: int, values: dict[str, Any]) -> None:
     session.execute(
         update(customers).where(customers.c.shop_id == shop_id, customers.c.id == customer_id)

@@ -234,12 +234,20 @@ def _created_keys(to_create: list[tuple[tuple[str, str], CustomerRef]],
 
 def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str], CustomerRef],
                    found: dict[tuple[str, str], _Found], created: set[int], now: datetime) -> None:
+    """Write what the references change: fields equal to the stored ones are left alone (an order
+    restating its customer's name writes nothing and leaves ``updated_at`` as it was)."""
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for key, reference in unique.items():
+        if found[key].id not in created:
+            values = field_values(reference, now)
+            values.pop("created_at", None)
+            if values:
+                wanted[key] = values
+    stored = repository.stored_fields(session, shop_id, sorted({found[key].id for key in wanted}),
+                                      sorted({name for values in wanted.values() for name in values}))
+    for key, values in wanted.items():
         target = found[key]
-        if target.id in created:
-            continue
-        values = field_values(reference, now)
-        values.pop("created_at", None)
+        values = _changes(values, stored.get(target.id))
         if key[0] == "email" or values.get("email") == target.email:
             values.pop("email", None)
         if values.get("email") is not None:
@@ -249,6 +257,14 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
         if values:
             values["updated_at"] = now
             repository.update_fields(session, shop_id, target.id, values)
+            if target.id in stored:  # a later reference to the same customer compares with this
+                stored[target.id] = stored[target.id] | values
+
+
+def _changes(values: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    if stored is None:
+        return values
+    return {name: value for name, value in values.items() if value != stored[name]}
 
 
 def upsert(session: Session, shop: Shop, external_id: str, data: CustomerFields, now: datetime) -> tuple[Customer, bool]:
