@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,21 @@ def stored_fields(session: Session, shop_id: int, customer_ids: list[int],
     query = select(customers.c.id, *(customers.c[name] for name in names)).where(
         customers.c.shop_id == shop_id, one_of(session, customers.c.id, customer_ids))
     return {row.id: dict(row._mapping) for row in session.execute(query)}
+
+
+def update_many(session: Session, shop_id: int, changes: dict[int, dict[str, Any]]) -> None:
+    """Update many customers, each with its own values: one batched statement per set of columns
+    (an order file restates the same fields for many customers)."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for customer_id, values in sorted(changes.items()):
+        columns = tuple(sorted(values))
+        by_columns.setdefault(columns, []).append(
+            {"key_shop_id": shop_id, "key_id": customer_id} | {f"new_{name}": values[name] for name in columns})
+    for columns, rows in by_columns.items():
+        statement = update(customers).where(
+            customers.c.shop_id == bindparam("key_shop_id"), customers.c.id == bindparam("key_id"),
+        ).values({name: bindparam(f"new_{name}", type_=customers.c[name].type) for name in columns})
+        session.connection().execute(statement, rows)
 
 
 def update_fields(session: Session, shop_id: int, customer_id: int, values: dict[str, Any]) -> None:

@@ -245,6 +245,7 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
                 wanted[key] = values
     stored = repository.stored_fields(session, shop_id, sorted({found[key].id for key in wanted}),
                                       sorted({name for values in wanted.values() for name in values}))
+    writes: dict[int, dict[str, Any]] = {}
     for key, values in wanted.items():
         target = found[key]
         values = _changes(values, stored.get(target.id))
@@ -256,9 +257,10 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
                 raise Conflict(f"e-mail {values['email']} belongs to another customer", field="customer.email")
         if values:
             values["updated_at"] = now
-            repository.update_fields(session, shop_id, target.id, values)
+            writes.setdefault(target.id, {}).update(values)
             if target.id in stored:  # a later reference to the same customer compares with this
                 stored[target.id] = stored[target.id] | values
+    repository.update_many(session, shop_id, writes)
 
 
 def _changes(values: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
