@@ -33,6 +33,10 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the WAL every 64 MB instead of every 4 MB: bulk ingestion rewrites the same index
+    # pages batch after batch, and fewer checkpoints copy them fewer times (~10 % of a bulk load).
+    cursor.execute("PRAGMA wal_autocheckpoint=16384")
+    cursor.execute("PRAGMA journal_size_limit=67108864")
     cursor.close()
 
 
