@@ -232,3 +232,24 @@ def test_a_replay_after_the_erasure_does_not_bring_the_person_back(client: TestC
     orders = db.scalars(select(Order).where(Order.shop_id == shop.shop.id).order_by(Order.id)).all()
     assert [(order.email, order.attributes) for order in orders] == [(None, {})] * 3
     assert shop_numbers(db, shop.shop.id)["orders"][:2] == before["orders"]
+
+
+def test_a_bulk_replay_of_customer_and_orders_after_the_erasure_writes_nothing_of_the_person(
+        client: TestClient, shop: ShopWithKeys, db: Session) -> None:
+    """The customer line and its orders in one bulk batch: the orders resolve to the erased record
+    and carry no personal data either (they must not reuse the line's lookup as a live customer)."""
+    import orjson
+
+    load_kari(client, shop)
+    assert client.post("/api/v1/customers/c-981/erase", headers=auth(shop.admin_key)).status_code == 200
+    lines = [{"type": "customer", "external_id": "c-981", **KARI},
+             {"type": "order", "external_id": "o-9", **order_payload(attributes={"gift_note": "Til Kari"},
+                                                                      customer={"external_id": "c-981"})}]
+    response = client.post("/api/v1/bulk", content=b"\n".join(orjson.dumps(line) for line in lines),
+                           headers=auth(shop.ingest_key))
+    assert response.status_code == 200 and response.json()["failed"] == 0, response.text
+    db.expire_all()
+    customers = db.scalars(select(Customer).where(Customer.shop_id == shop.shop.id)).all()
+    assert len(customers) == 1 and (customers[0].email, customers[0].first_name) == (None, None)
+    orders = db.scalars(select(Order).where(Order.shop_id == shop.shop.id).order_by(Order.id)).all()
+    assert len(orders) == 3 and [(order.email, order.attributes) for order in orders] == [(None, {})] * 3

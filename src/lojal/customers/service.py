@@ -73,17 +73,24 @@ def reference_key(reference: CustomerRef) -> tuple[str, str]:
 
 
 def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: datetime,
-            *, occurred_at: list[datetime] | None = None) -> ResolvedCustomers:
+            *, occurred_at: list[datetime] | None = None,
+            known: dict[tuple[str, str], int] | None = None) -> ResolvedCustomers:
     """Find or create the customer each reference names; update the fields a reference gives.
 
     A reference by e-mail alone finds the customer with that e-mail or creates a guest. A
     reference with an external id that is new but whose e-mail belongs to a guest turns that
-    guest into the registered customer (the guest's orders stay with them)."""
+    guest into the registered customer (the guest's orders stay with them). ``known``: external
+    id keys resolved earlier in this transaction (a bulk batch's customer lines); a reference
+    that names only such a key is not looked up again."""
     keys = [reference_key(reference) for reference in references]
     unique: dict[tuple[str, str], CustomerRef] = {}
     for key, reference in zip(keys, references, strict=True):
         unique.setdefault(key, reference)
-    found = _find(session, shop.id, unique.values())
+    already = {key: _Found(known[key], key[1], None, False) for key, reference in unique.items()
+               if known and key in known and key[0] == "external_id"
+               and reference.model_fields_set <= {"external_id"}}
+    found = _find(session, shop.id, [reference for key, reference in unique.items() if key not in already])
+    found.update(already)
     erased = _buried(session, shop, [key for key in unique if key not in found])
     found.update({key: _Found(customer_id, None, None, False) for key, customer_id in erased.items()})
     to_create: list[tuple[tuple[str, str], CustomerRef]] = []

@@ -237,15 +237,20 @@ class BulkIngestor:
 
     def _apply(self, records: list[_Record], now: datetime) -> None:
         by_kind: dict[str, list[Any]] = {kind: [] for kind in ORDER_OF_KINDS}
+        known: dict[tuple[str, str], int] = {}
         for record in records:
             by_kind[record.kind].append(record.data)
         if by_kind["product"]:
             ingest_products(self.session, self.shop, [(item.external_id, item) for item in by_kind["product"]], now)
         if by_kind["customer"]:
             latest = {item.external_id: item for item in by_kind["customer"]}
-            resolve(self.session, self.shop, [_as_reference(item) for item in latest.values()], now)
+            resolved = resolve(self.session, self.shop, [_as_reference(item) for item in latest.values()], now)
+            known = {("external_id", external_id): customer_id  # orders of these need no second look-up
+                     for external_id, customer_id in zip(latest, resolved.ids, strict=True)
+                     if customer_id not in resolved.erased}
         if by_kind["order"]:
-            ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]], now)
+            ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]], now,
+                          checked=True, known_customers=known)
         for refund in by_kind["refund"]:
             ingest_refund(self.session, self.shop, refund, now)
         if by_kind["event"]:

@@ -56,12 +56,17 @@ def customer_reference(order: OrderIn) -> CustomerRef:
     return CustomerRef(email=order.email)
 
 
-def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime) -> list[OrderResult]:
-    for _, order in items:
-        check_order(shop, order)
+def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime, *,
+                  checked: bool = False, known_customers: dict[tuple[str, str], int] | None = None,
+                  ) -> list[OrderResult]:
+    """``checked``: the caller ran ``check_order`` on every order already (bulk ingestion does, line
+    by line). ``known_customers``: customer keys resolved earlier in this transaction."""
+    if not checked:
+        for _, order in items:
+            check_order(shop, order)
     results: list[OrderResult] = []
     for chunk in _without_repeats(items):
-        results.extend(_ingest_unique(session, shop, chunk, now))
+        results.extend(_ingest_unique(session, shop, chunk, now, known_customers))
     return results
 
 
@@ -79,9 +84,10 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
         yield chunk
 
 
-def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime) -> list[OrderResult]:
+def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime,
+                   known_customers: dict[tuple[str, str], int] | None = None) -> list[OrderResult]:
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
-                                 occurred_at=[order.placed_at for _, order in items])
+                                 occurred_at=[order.placed_at for _, order in items], known=known_customers)
     if resolved.erased:  # a replayed order of an erased customer: the facts, not the person
         items = [(external_id, _without_person(order) if customer_id in resolved.erased else order)
                  for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
