@@ -74,14 +74,17 @@ def reference_key(reference: CustomerRef) -> tuple[str, str]:
 
 def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: datetime,
             *, occurred_at: list[datetime] | None = None,
-            known: dict[tuple[str, str], int] | None = None) -> ResolvedCustomers:
+            known: dict[tuple[str, str], int] | None = None,
+            events: list[NewDomainEvent] | None = None) -> ResolvedCustomers:
     """Find or create the customer each reference names; update the fields a reference gives.
 
     A reference by e-mail alone finds the customer with that e-mail or creates a guest. A
     reference with an external id that is new but whose e-mail belongs to a guest turns that
     guest into the registered customer (the guest's orders stay with them). ``known``: external
     id keys resolved earlier in this transaction (a bulk batch's customer lines); a reference
-    that names only such a key is not looked up again."""
+    that names only such a key is not looked up again. ``events``: where to put the
+    ``customer.created`` events for the caller to record with its own (fewer statements); by
+    default they are recorded here."""
     keys = [reference_key(reference) for reference in references]
     unique: dict[tuple[str, str], CustomerRef] = {}
     for key, reference in zip(keys, references, strict=True):
@@ -117,10 +120,12 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
             found.update(_find(session, shop.id, [reference for _, reference in to_create]))
             present = {item.id for item in found.values()}
             created = [customer_id for _, customer_id in attempted if customer_id in present]
-        record_domain_events(session, shop.id, [
-            NewDomainEvent("customer.created", "customer", customer_id, customer_id, now, {})
-            for customer_id in created
-        ])
+        new_events = [NewDomainEvent("customer.created", "customer", customer_id, customer_id, now, {})
+                      for customer_id in created]
+        if events is None:
+            record_domain_events(session, shop.id, new_events)
+        else:
+            events.extend(new_events)
     quiet = set(created) | set(erased.values())
     _apply_updates(session, shop.id, unique, found, quiet, now)
     return ResolvedCustomers(ids=[found[key].id for key in keys], created=created, erased=set(erased.values()))

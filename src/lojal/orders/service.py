@@ -86,8 +86,10 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
 
 def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime,
                    known_customers: dict[tuple[str, str], int] | None = None) -> list[OrderResult]:
+    events: list[NewDomainEvent] = []  # the new customers' events first, then the orders': recorded at once
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
-                                 occurred_at=[order.placed_at for _, order in items], known=known_customers)
+                                 occurred_at=[order.placed_at for _, order in items], known=known_customers,
+                                 events=events)
     if resolved.erased:  # a replayed order of an erased customer: the facts, not the person
         items = [(external_id, _without_person(order) if customer_id in resolved.erased else order)
                  for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
@@ -103,7 +105,6 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
                  if external_id not in existing]
     results_by_id = {result.external_id: result
                      for result in _insert_new(session, shop, new_items, catalogue, now)}
-    events: list[NewDomainEvent] = []
     touched = {customer_id for (external_id, _), customer_id in zip(items, resolved.ids, strict=True)
                if external_id in existing}
     if existing:
