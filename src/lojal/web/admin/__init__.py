@@ -20,6 +20,7 @@ __all__ = ["mount_admin", "register_nav"]
 
 def mount_admin(app: FastAPI) -> None:
     from lojal.web.admin import analytics, data, loyalty
+    from lojal.web.admin.pages import ChangeRefused, forbidden
     from lojal.web.admin.views import render, router
 
     settings = app.state.settings
@@ -39,6 +40,10 @@ def mount_admin(app: FastAPI) -> None:
     async def page_not_found(request: Request, error: PageNotFound) -> HTMLResponse:
         return render(request, "admin/error.html", {"status": 404, "message": N_("This page does not exist.")},
                       status_code=404)
+
+    @app.exception_handler(ChangeRefused)
+    async def change_refused(request: Request, error: ChangeRefused) -> HTMLResponse:
+        return forbidden(error.page, error.message)
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, error: CsrfRefused) -> HTMLResponse:

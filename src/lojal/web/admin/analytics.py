@@ -25,7 +25,6 @@ from lojal.web.admin import pages
 from lojal.web.admin.charts import HeatCell, Series, heatmap, histogram, line_chart
 from lojal.web.admin.nav import register_nav
 from lojal.web.admin.pages import Page, SessionDependency
-from lojal.web.admin.security import check_csrf
 from lojal.web.admin.views import render
 from lojal.web.i18n import N_, Translator
 
@@ -72,6 +71,7 @@ MODEL_MESSAGES = (
 
 
 open_page = partial(pages.open_page, base=BASE)
+open_change = partial(pages.open_change, base=BASE)
 
 
 def show(page: Page, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -123,12 +123,8 @@ def model_page(request: Request, slug: str, session: SessionDependency) -> HTMLR
 def run_now(request: Request, slug: str, session: SessionDependency,
             csrf: Annotated[str | None, Form(alias="csrf_token")] = None,
             back: Annotated[str, Form(alias="next")] = "") -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, csrf)
-    if page.role not in RUN_ROLES:
-        message = N_("Your role in this shop cannot run the analysis. Ask the shop's owner or a marketer.")
-        return render(request, "admin/error.html", {"status": 403, "message": message}, shop=page.shop,
-                      user=page.user, status_code=403)
+    page = open_change(request, session, slug, csrf, RUN_ROLES,
+                       message=N_("Your role in this shop cannot run the analysis. Ask the shop's owner or a marketer."))
     analytics.run_for_shop(session, page.shop, utcnow())
     session.commit()
     request.session[FLASH] = N_("The analysis has run: the figures below are up to date.")

@@ -38,7 +38,7 @@ from lojal.transfer.imports import ImportOptions
 from lojal.web.admin import pages
 from lojal.web.admin.nav import register_nav
 from lojal.web.admin.pages import FormDependency, Page, SessionDependency, forbidden
-from lojal.web.admin.security import PageNotFound, check_csrf
+from lojal.web.admin.security import PageNotFound
 from lojal.web.admin.views import render
 from lojal.web.i18n import N_
 from lojal.webhooks_out import service as webhooks
@@ -68,6 +68,7 @@ STATUS_LABELS = {
 
 
 open_page = partial(pages.open_page, base=BASE)
+open_change = partial(pages.open_change, base=BASE)
 
 
 def show(page: Page, name: str, section: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -126,11 +127,8 @@ def _platform(platform: str) -> str:
 @router.post(BASE + "/connections/{platform}/secret")
 def set_secret(request: Request, slug: str, platform: str, session: SessionDependency,
                form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
+    page = open_change(request, session, slug, form.get("csrf_token"), OWNER_ROLES)
     platform = _platform(platform)
-    if page.role not in OWNER_ROLES:
-        return forbidden(page)
     secret = form.get("secret")
     secret = secret.strip() if isinstance(secret, str) else ""
     _ = page.translator.gettext
@@ -153,11 +151,8 @@ def set_secret(request: Request, slug: str, platform: str, session: SessionDepen
 @router.post(BASE + "/connections/{platform}/remove")
 def remove_secret(request: Request, slug: str, platform: str, session: SessionDependency,
                   form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
+    page = open_change(request, session, slug, form.get("csrf_token"), OWNER_ROLES)
     platform = _platform(platform)
-    if page.role not in OWNER_ROLES:
-        return forbidden(page)
     integrations.disconnect(session, page.shop, platform)
     session.commit()
     return done(page, page.url(), page.translator.gettext(
@@ -190,10 +185,7 @@ def _choice(form: Any, name: str, allowed: tuple[str, ...], errors: dict[str, st
 
 @router.post(BASE + "/import")
 def upload(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in TRANSFER_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), TRANSFER_ROLES)
     _ = page.translator.gettext
     wants_json = _wants_json(request)
     errors: dict[str, str] = {}
@@ -320,10 +312,7 @@ def webhooks_page(request: Request, slug: str, session: SessionDependency) -> HT
 
 @router.post(BASE + "/webhooks")
 def add_webhook(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in OWNER_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), OWNER_ROLES)
     _ = page.translator.gettext
     url = form.get("url")
     url = url.strip() if isinstance(url, str) else ""
@@ -364,10 +353,7 @@ def _id(value: str) -> int:
 @router.post(BASE + "/webhooks/{subscription_id}/delete")
 def delete_webhook(request: Request, slug: str, subscription_id: str, session: SessionDependency,
                    form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in OWNER_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), OWNER_ROLES)
     try:
         webhooks.unsubscribe(session, page.shop, _id(subscription_id))
         session.commit()
@@ -380,10 +366,7 @@ def delete_webhook(request: Request, slug: str, subscription_id: str, session: S
 @router.post(BASE + "/webhooks/deliveries/{delivery_id}/redeliver")
 def redeliver(request: Request, slug: str, delivery_id: str, session: SessionDependency,
               form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in OWNER_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), OWNER_ROLES)
     try:
         webhooks.redeliver(session, page.shop, _id(delivery_id), utcnow(),
                            max_attempts=request.app.state.settings.webhooks.max_attempts)

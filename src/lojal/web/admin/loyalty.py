@@ -32,8 +32,8 @@ from lojal.loyalty.schemas import AdjustmentIn, OfferIn, ProgramIn, RewardIn, Ru
 from lojal.models import LoyaltyProgram, Shop
 from lojal.web.admin import pages
 from lojal.web.admin.nav import register_nav
-from lojal.web.admin.pages import FormDependency, Page, SessionDependency, forbidden
-from lojal.web.admin.security import PageNotFound, check_csrf
+from lojal.web.admin.pages import FormDependency, Page, SessionDependency
+from lojal.web.admin.security import PageNotFound
 from lojal.web.admin.views import render
 from lojal.web.i18n import N_, Translator
 
@@ -110,6 +110,7 @@ class FormInvalid(Exception):
 
 
 open_page = partial(pages.open_page, base=BASE)
+open_change = partial(pages.open_change, base=BASE)
 
 
 def show(page: Page, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -321,10 +322,7 @@ def settings_context(page: Page, program: LoyaltyProgram | None, values: dict[st
 
 @router.post(BASE + "/settings")
 def save_settings(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     program = current_program(page)
     currency = program.currency if program else page.shop.currency
     try:
@@ -410,10 +408,7 @@ def rules_page(request: Request, slug: str, session: SessionDependency, edit: st
 
 @router.post(BASE + "/rules")
 def save_rule(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     raw_key = form.get("editing")
     editing = raw_key if isinstance(raw_key, str) and raw_key else None
     reader = FormReader(form, page.shop.currency, page.zone, page.translator)
@@ -435,10 +430,7 @@ def save_rule(request: Request, slug: str, session: SessionDependency, form: For
 
 @router.post(BASE + "/rules/{key}/retire")
 def retire_rule(request: Request, slug: str, key: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     try:
         programs.retire_rule(session, page.shop, key, utcnow())
     except NotFound as error:
@@ -493,10 +485,7 @@ def tiers_page(request: Request, slug: str, session: SessionDependency, edit: in
 
 @router.post(BASE + "/tiers")
 def save_tier(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     program = current_program(page)
     if program is None:
         return RedirectResponse(page.url("/settings"), status_code=303)
@@ -563,10 +552,7 @@ def rewards_page(request: Request, slug: str, session: SessionDependency, edit: 
 
 @router.post(BASE + "/rewards")
 def save_reward(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     program = current_program(page)
     if program is None:
         return RedirectResponse(page.url("/settings"), status_code=303)
@@ -618,10 +604,7 @@ def offers_page(request: Request, slug: str, session: SessionDependency, edit: i
 
 @router.post(BASE + "/offers")
 def save_offer(request: Request, slug: str, session: SessionDependency, form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
-    if page.role not in EDIT_ROLES:
-        return forbidden(page)
+    page = open_change(request, session, slug, form.get("csrf_token"), EDIT_ROLES)
     if current_program(page) is None:
         return RedirectResponse(page.url("/settings"), status_code=303)
     editing = _id_of(form.get("editing"))
@@ -676,11 +659,8 @@ def member_failed(page: Page, customer: Any, error: Exception, values: dict[str,
 @router.post("/admin/shops/{slug}/customers/{customer_id}/loyalty/adjust")
 def adjust_points(request: Request, slug: str, customer_id: int, session: SessionDependency,
                   form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
+    page = open_change(request, session, slug, form.get("csrf_token"), MEMBER_ROLES)
     customer = customer_of(page, customer_id)
-    if page.role not in MEMBER_ROLES:
-        return forbidden(page)
     reader = FormReader(form, page.shop.currency, page.zone, page.translator)
     try:
         adjustment = reader.validated(AdjustmentIn, {"points": reader.whole("points"), "reason": reader.text("reason"),
@@ -703,11 +683,8 @@ def adjust_points(request: Request, slug: str, customer_id: int, session: Sessio
 @router.post("/admin/shops/{slug}/customers/{customer_id}/loyalty/tier")
 def manual_tier(request: Request, slug: str, customer_id: int, session: SessionDependency,
                 form: FormDependency) -> Response:
-    page = open_page(request, session, slug)
-    check_csrf(request, form.get("csrf_token"))  # type: ignore[arg-type]
+    page = open_change(request, session, slug, form.get("csrf_token"), MEMBER_ROLES)
     customer = customer_of(page, customer_id)
-    if page.role not in MEMBER_ROLES:
-        return forbidden(page)
     reader = FormReader(form, page.shop.currency, page.zone, page.translator)
     try:
         tier_id, until = _id_of(reader.text("tier_id")), reader.day_end("until")

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from lojal.api.deps import get_session
 from lojal.models import AdminUser, Shop
-from lojal.web.admin.security import current_user, shop_of_user
+from lojal.web.admin.security import check_csrf, current_user, shop_of_user
 from lojal.web.admin.views import render
 from lojal.web.i18n import N_, Formatter, Translator, choose_language, translator
 
@@ -64,7 +64,28 @@ def open_page(request: Request, session: Session, slug: str, *, base: str) -> Pa
     return Page(request, session, user, shop, role, language, base)
 
 
-def forbidden(page: Page) -> HTMLResponse:
-    message = N_("Your role in this shop cannot make this change. Ask the shop's owner.")
+CHANGE_REFUSED = N_("Your role in this shop cannot make this change. Ask the shop's owner.")
+
+
+def forbidden(page: Page, message: str = CHANGE_REFUSED) -> HTMLResponse:
     return render(page.request, "admin/error.html", {"status": 403, "message": message}, shop=page.shop,
                   user=page.user, status_code=403)
+
+
+class ChangeRefused(Exception):
+    """The user's role in the shop may not make this change: answered with ``forbidden``."""
+
+    def __init__(self, page: Page, message: str = CHANGE_REFUSED) -> None:
+        super().__init__(message)
+        self.page, self.message = page, message
+
+
+def open_change(request: Request, session: Session, slug: str, csrf: object, roles: frozenset[str] | set[str] |
+                tuple[str, ...], *, base: str, message: str = CHANGE_REFUSED) -> Page:
+    """The page of a form that changes something: ``open_page``, the form's CSRF token checked,
+    and the user's role one of ``roles`` (else ChangeRefused, a 403 page)."""
+    page = open_page(request, session, slug, base=base)
+    check_csrf(request, csrf if isinstance(csrf, str) else None)
+    if page.role not in roles:
+        raise ChangeRefused(page, message)
+    return page
