@@ -160,9 +160,12 @@ def add_new_orders(session: Session, shop_id: int, totals: dict[int, tuple[int, 
                 "first": [item[2] for _, item in ordered], "last": [item[3] for _, item in ordered]})
         else:
             now_text = sqlite_datetime(now)
-            cursor.executemany(_ADD_NEW_ORDERS_SQLITE, [
-                (count, spent, sqlite_datetime(first), sqlite_datetime(last), now_text, shop_id, customer_id)
-                for customer_id, (count, spent, first, last) in ordered])
+            for start in range(0, len(ordered), _SQLITE_ROWS_PER_UPDATE):
+                chunk = ordered[start : start + _SQLITE_ROWS_PER_UPDATE]
+                cursor.execute(_ADD_NEW_ORDERS_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))),
+                               [now_text, *(value for customer_id, (count, spent, first, last) in chunk
+                                             for value in (customer_id, count, spent, sqlite_datetime(first),
+                                                           sqlite_datetime(last))), shop_id])
     finally:
         cursor.close()
 
@@ -180,15 +183,19 @@ FROM unnest(%(ids)s::bigint[], %(counts)s::bigint[], %(spent)s::bigint[], %(firs
 WHERE c.shop_id = %(shop_id)s AND c.id = d.id
 """
 # LEAST/GREATEST ignore NULLs on PostgreSQL; SQLite's MIN/MAX of values do not, hence COALESCE.
+# One UPDATE ... FROM (VALUES ...) per few hundred customers, not an executemany of one UPDATE each:
+# sqlite3 lets go of Python's lock at every statement run (see db.upsert.sqlite_insert_many).
+_SQLITE_ROWS_PER_UPDATE = 500
 _ADD_NEW_ORDERS_SQLITE = """
 UPDATE customers SET
-    order_count = order_count + ?1,
-    total_spent = total_spent + ?2,
-    average_order_value = (total_spent + ?2) / (order_count + ?1),
-    first_order_at = MIN(COALESCE(first_order_at, ?3), ?3),
-    last_order_at = MAX(COALESCE(last_order_at, ?4), ?4),
-    updated_at = ?5
-WHERE shop_id = ?6 AND id = ?7
+    order_count = order_count + d.column2,
+    total_spent = total_spent + d.column3,
+    average_order_value = (total_spent + d.column3) / (order_count + d.column2),
+    first_order_at = MIN(COALESCE(first_order_at, d.column4), d.column4),
+    last_order_at = MAX(COALESCE(last_order_at, d.column5), d.column5),
+    updated_at = ?
+FROM (VALUES {values}) AS d
+WHERE customers.shop_id = ? AND customers.id = d.column1
 """
 
 

@@ -100,6 +100,7 @@ class BulkIngestor:
         self.report = BulkReport()
         self.pending: list[_Record] = []
         self.batches = 0
+        self._orders_new = True  # until a batch holds an order that exists (only the writer reads it)
         self._report_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lojal-bulk") if pipelined else None
         self._in_flight: Future[None] | None = None
@@ -249,8 +250,10 @@ class BulkIngestor:
                      for external_id, customer_id in zip(latest, resolved.ids, strict=True)
                      if customer_id not in resolved.erased}
         if by_kind["order"]:
-            ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]], now,
-                          checked=True, known_customers=known)
+            results = ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]],
+                                    now, checked=True, known_customers=known, probably_new=self._orders_new)
+            # A file of new orders skips their look-ups; a replayed or updating one looks them up.
+            self._orders_new = all(result.created for result in results)
         for refund in by_kind["refund"]:
             ingest_refund(self.session, self.shop, refund, now)
         if by_kind["event"]:

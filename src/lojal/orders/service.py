@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lojal.customers import repository as customer_repository  # aggregates live with customers
@@ -58,15 +59,18 @@ def customer_reference(order: OrderIn) -> CustomerRef:
 
 def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime, *,
                   checked: bool = False, known_customers: dict[tuple[str, str], int] | None = None,
-                  ) -> list[OrderResult]:
+                  probably_new: bool = False) -> list[OrderResult]:
     """``checked``: the caller ran ``check_order`` on every order already (bulk ingestion does, line
-    by line). ``known_customers``: customer keys resolved earlier in this transaction."""
+    by line). ``known_customers``: customer keys resolved earlier in this transaction.
+    ``probably_new``: the caller expects none of these orders to exist (a bulk file's previous
+    batch held only new ones): they are inserted without looking them up first, and only if one
+    of them turns out to exist is the batch taken back and looked up."""
     if not checked:
         for _, order in items:
             check_order(shop, order)
     results: list[OrderResult] = []
     for chunk in _without_repeats(items):
-        results.extend(_ingest_unique(session, shop, chunk, now, known_customers))
+        results.extend(_ingest_unique(session, shop, chunk, now, known_customers, probably_new))
     return results
 
 
@@ -85,7 +89,8 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
 
 
 def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime,
-                   known_customers: dict[tuple[str, str], int] | None = None) -> list[OrderResult]:
+                   known_customers: dict[tuple[str, str], int] | None = None,
+                   probably_new: bool = False) -> list[OrderResult]:
     events: list[NewDomainEvent] = []  # the new customers' events first, then the orders': recorded at once
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
                                  occurred_at=[order.placed_at for _, order in items], known=known_customers,
@@ -98,13 +103,18 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
     just_created = set(resolved.created)
     customer_repository.lock(session, shop.id,
                              [customer_id for customer_id in resolved.ids if customer_id not in just_created])
-    existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
     catalogue = _Catalogue.load(session, shop.id, [order for _, order in items])
-    new_items = [(external_id, order, customer_id)
-                 for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)
-                 if external_id not in existing]
-    results_by_id = {result.external_id: result
-                     for result in _insert_new(session, shop, new_items, catalogue, now)}
+    all_new = [(external_id, order, customer_id)
+               for (external_id, order), customer_id in zip(items, resolved.ids, strict=True)]
+    inserted = _insert_if_all_new(session, shop, all_new, catalogue, now) if probably_new else None
+    if inserted is not None:
+        existing: dict[str, Any] = {}
+        new_items = all_new
+    else:
+        existing = repository.find_orders(session, shop.id, [external_id for external_id, _ in items])
+        new_items = [item for item in all_new if item[0] not in existing]
+        inserted = _insert_new(session, shop, new_items, catalogue, now)
+    results_by_id = {result.external_id: result for result in inserted}
     touched = {customer_id for (external_id, _), customer_id in zip(items, resolved.ids, strict=True)
                if external_id in existing}
     if existing:
@@ -205,6 +215,19 @@ def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn
         results.append(OrderResult(external_id, order_id, created=True, changed=True))
     repository.insert_orders(session, ORDER_COLUMNS, order_rows, LINE_COLUMNS, line_rows)
     return results
+
+
+def _insert_if_all_new(session: Session, shop: Shop, items: list[tuple[str, OrderIn, int]], catalogue: _Catalogue,
+                       now: datetime) -> list[OrderResult] | None:
+    """Insert the orders as new ones, or nothing and None if one of them exists (its key is
+    taken: the unique index answers what a look-up would have, without the look-up). On
+    PostgreSQL an order another transaction is inserting makes this wait for it, as a look-up
+    with FOR UPDATE would."""
+    try:
+        with session.begin_nested():
+            return _insert_new(session, shop, items, catalogue, now)
+    except IntegrityError:
+        return None
 
 
 def _update_existing(session: Session, shop: Shop, row: Any, stored_lines: list[Any], order: OrderIn,
