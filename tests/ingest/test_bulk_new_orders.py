@@ -91,3 +91,70 @@ def test_customers_that_lost_a_race_are_skipped_and_the_rest_stored(db: Session,
     customer_repository.insert_new(db, _customer_rows(shop.shop.id, range(30)))
     assert customer_repository.insert_new(db, _customer_rows(shop.shop.id, range(25, 55))) is False
     assert db.scalar(select(func.count()).select_from(Customer).where(Customer.shop_id == shop.shop.id)) == 55
+
+
+def aggregates(db: Session, shop: ShopWithKeys) -> list[Any]:
+    db.expire_all()
+    return db.execute(select(Customer.external_id, Customer.email, Customer.order_count, Customer.total_spent,
+                             Customer.average_order_value, Customer.first_order_at, Customer.last_order_at)
+                      .where(Customer.shop_id == shop.shop.id).order_by(Customer.id)).all()
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_customers_created_with_their_orders_start_with_the_right_aggregates(
+        db: Session, shop: ShopWithKeys, pipelined: bool) -> None:
+    """Customer lines followed by their orders in the same batches: new customers are inserted
+    with their orders already counted. Cancelled orders, orders naming their customer with more
+    than the external id, guests by e-mail, an order sent twice in one batch and, in a second
+    file, new customers whose orders include one that exists: every customer's aggregates equal
+    a recount from their orders."""
+    from lojal.customers.repository import refresh_aggregates
+    from lojal.kit.clock import utcnow
+
+    def placed(day: int) -> str:
+        return f"2026-04-{day:02d}T09:30:00+02:00"
+
+    first: list[Any] = []
+    for number in range(12):
+        first.append({"type": "customer", "external_id": f"c-{number}", "email": f"k{number}@example.no"})
+        first.append(order(f"o-{number}-a", f"c-{number}", total=1000 + 2 * number, placed_at=placed(1 + number)))
+        first.append(order(f"o-{number}-b", f"c-{number}", total=3000, placed_at=placed(20 - number),
+                           status="cancelled" if number % 4 == 0 else "paid"))
+        if number % 3 == 0:
+            first.append(order(f"o-{number}-c", f"c-{number}", total=500, placed_at=placed(25))
+                         | {"customer": {"external_id": f"c-{number}", "first_name": "Kari"}})
+        if number % 5 == 0:
+            first.append(order(f"g-{number}", f"c-{number}", total=200, placed_at=placed(3))
+                         | {"customer": None, "email": f"gjest{number}@example.no"})
+    first.insert(9, order("o-1-a", "c-1", total=1002, placed_at=placed(2), status="fulfilled"))  # twice in a batch
+    assert ingest(db, shop, first, pipelined=pipelined).failed == 0
+    second = [{"type": "customer", "external_id": "c-new", "email": "ny@example.no"},
+              order("o-new", "c-new", total=4000, placed_at=placed(26)),
+              order("o-2-a", "c-new", total=1004, placed_at=placed(3)),  # exists: moves to c-new
+              {"type": "customer", "external_id": "c-newer"}, order("o-newer", "c-newer", total=800)]
+    assert ingest(db, shop, second, pipelined=pipelined).failed == 0
+    added = aggregates(db, shop)
+    assert len(added) == 12 + 3 + 2
+    assert {row.external_id: row.order_count for row in added}["c-new"] == 2
+    refresh_aggregates(db, shop.shop.id, list(db.scalars(select(Customer.id).where(Customer.shop_id == shop.shop.id))),
+                       utcnow())
+    assert aggregates(db, shop) == added
+
+
+def test_new_customers_with_new_orders_send_no_aggregate_update(db: Session, shop: ShopWithKeys,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from lojal.orders import service
+
+    added: list[dict[int, Any]] = []
+    original = service.customer_repository.add_new_orders
+
+    def add_new_orders(session: Session, shop_id: int, totals: dict[int, Any], now: datetime) -> None:
+        added.append(dict(totals))
+        original(session, shop_id, totals, now)
+
+    monkeypatch.setattr(service.customer_repository, "add_new_orders", add_new_orders)
+    lines = [item for number in range(3) for item in (
+        {"type": "customer", "external_id": f"c-{number}"}, order(f"o-{number}", f"c-{number}"))]
+    ingest(db, shop, lines)  # customer, order, customer, order in the first batch of four
+    assert [row.order_count for row in aggregates(db, shop)] == [1, 1, 1]
+    assert [len(totals) for totals in added] == [0, 0]  # c-2's order came in the second batch

@@ -56,6 +56,10 @@ def new_row(shop_id: int, customer_id: int, external_id: str | None, values: dic
     return row
 
 
+OrderTotals = tuple[int, int, datetime, datetime]
+"""Orders' aggregates for one customer: (count, net total, first placed, last placed)."""
+
+
 @dataclass
 class ResolvedCustomers:
     ids: list[int]
@@ -75,7 +79,8 @@ def reference_key(reference: CustomerRef) -> tuple[str, str]:
 def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: datetime,
             *, occurred_at: list[datetime] | None = None,
             known: dict[tuple[str, str], int] | None = None,
-            events: list[NewDomainEvent] | None = None) -> ResolvedCustomers:
+            events: list[NewDomainEvent] | None = None,
+            totals: dict[tuple[str, str], OrderTotals] | None = None) -> ResolvedCustomers:
     """Find or create the customer each reference names; update the fields a reference gives.
 
     A reference by e-mail alone finds the customer with that e-mail or creates a guest. A
@@ -84,7 +89,8 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
     id keys resolved earlier in this transaction (a bulk batch's customer lines); a reference
     that names only such a key is not looked up again. ``events``: where to put the
     ``customer.created`` events for the caller to record with its own (fewer statements); by
-    default they are recorded here."""
+    default they are recorded here. ``totals``: the aggregates a customer created here starts
+    with (a bulk batch's new orders of a customer its customer line creates: no UPDATE after)."""
     keys = [reference_key(reference) for reference in references]
     unique: dict[tuple[str, str], CustomerRef] = {}
     for key, reference in zip(keys, references, strict=True):
@@ -110,7 +116,7 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
             found[key] = _Found(guest.id, key[1], guest.email, False)
         else:
             to_create.append((key, reference))
-    attempted, stored_all = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at))
+    attempted, stored_all = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at), totals)
     created: list[int] = []
     if to_create:
         if stored_all:  # every new row is in: their keys are known without reading them back
@@ -208,7 +214,8 @@ def _find(session: Session, shop_id: int, references: Any) -> dict[tuple[str, st
 
 
 def _create(session: Session, shop_id: int, to_create: list[tuple[tuple[str, str], CustomerRef]],
-            now: datetime, seen: dict[tuple[str, str], datetime]) -> tuple[list[tuple[CustomerRef, int]], bool]:
+            now: datetime, seen: dict[tuple[str, str], datetime],
+            totals: dict[tuple[str, str], OrderTotals] | None = None) -> tuple[list[tuple[CustomerRef, int]], bool]:
     """Insert the new customers; a guest whose e-mail a new registered customer in the same
     batch carries is not created (the e-mail finds that customer). Returns the references
     tried with their ids, and whether every one of them was stored."""
@@ -223,6 +230,10 @@ def _create(session: Session, shop_id: int, to_create: list[tuple[tuple[str, str
     for customer_id, (key, reference) in zip(ids, to_create, strict=True):
         values = field_values(reference, now)
         values.setdefault("created_at", seen.get(key, now))
+        if totals and key in totals:
+            count, spent, first, last = totals[key]
+            values.update(order_count=count, total_spent=spent, average_order_value=spent // count,
+                          first_order_at=first, last_order_at=last)
         rows.append(new_row(shop_id, customer_id, reference.external_id, values, now))
     stored_all = repository.insert_new(session, rows)
     return [(reference, customer_id) for (_, reference), customer_id in zip(to_create, ids, strict=True)], stored_all

@@ -158,6 +158,8 @@ class BulkIngestor:
             data = KINDS[kind].model_validate(record)
             if kind == "order":
                 check_order_without_shop(self.currency, data)
+            elif kind == "customer":  # here, not in the writer thread: it is the busier one
+                data = _as_reference(data)
         except ValidationError as error:
             failure = validation_failed_from(list(error.errors()))
             self._error(LineError(line_number, kind, external_id, failure.field, failure.message))
@@ -238,26 +240,68 @@ class BulkIngestor:
 
     def _apply(self, records: list[_Record], now: datetime) -> None:
         by_kind: dict[str, list[Any]] = {kind: [] for kind in ORDER_OF_KINDS}
-        known: dict[tuple[str, str], int] = {}
         for record in records:
             by_kind[record.kind].append(record.data)
+        # New customers' rows start with their new orders in the aggregates (no UPDATE after them).
+        totals = _new_customers_totals(by_kind["customer"], by_kind["order"])
+        known: dict[tuple[str, str], int] = {}
+        counted: frozenset[str] = frozenset()
         if by_kind["product"]:
             ingest_products(self.session, self.shop, [(item.external_id, item) for item in by_kind["product"]], now)
         if by_kind["customer"]:
             latest = {item.external_id: item for item in by_kind["customer"]}
-            resolved = resolve(self.session, self.shop, [_as_reference(item) for item in latest.values()], now)
+            resolved = resolve(self.session, self.shop, list(latest.values()), now, totals=totals)
             known = {("external_id", external_id): customer_id  # orders of these need no second look-up
                      for external_id, customer_id in zip(latest, resolved.ids, strict=True)
                      if customer_id not in resolved.erased}
+            if totals:
+                new_ids = set(resolved.created)
+                created = {external_id for external_id, customer_id in zip(latest, resolved.ids, strict=True)
+                           if customer_id in new_ids}
+                counted = frozenset(order.external_id for order in by_kind["order"]
+                                    if _counted_for(order) in created)
         if by_kind["order"]:
             results = ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]],
-                                    now, checked=True, known_customers=known, probably_new=self._orders_new)
+                                    now, checked=True, known_customers=known, probably_new=self._orders_new,
+                                    counted=counted)
             # A file of new orders skips their look-ups; a replayed or updating one looks them up.
             self._orders_new = all(result.created for result in results)
         for refund in by_kind["refund"]:
             ingest_refund(self.session, self.shop, refund, now)
         if by_kind["event"]:
             ingest_events(self.session, self.shop, by_kind["event"], now)
+
+
+def _counted_for(order: BulkOrderIn) -> str | None:
+    """The customer line (external id) whose new row may count this order in its aggregates: an
+    order that names its customer by external id alone and is not cancelled."""
+    reference = order.customer
+    if (order.status == "cancelled" or reference is None or reference.external_id is None
+            or not reference.model_fields_set <= {"external_id"}):
+        return None
+    return reference.external_id
+
+
+def _new_customers_totals(customers: list[CustomerRef], orders: list[BulkOrderIn],
+                          ) -> dict[tuple[str, str], tuple[int, int, datetime, datetime]] | None:
+    """Per customer line, the aggregates of the batch's orders that name it (``_counted_for``),
+    as if every order were new (one that is not gets its customer recounted: see
+    ``ingest_orders(counted=)``). None when an order appears twice (the second one updates the
+    first) or no order names a customer line."""
+    lines = {customer.external_id for customer in customers}
+    totals: dict[tuple[str, str], tuple[int, int, datetime, datetime]] = {}
+    seen: set[str] = set()
+    for order in orders:
+        if order.external_id in seen:
+            return None
+        seen.add(order.external_id)
+        external_id = _counted_for(order)
+        if external_id is None or external_id not in lines:
+            continue
+        key = ("external_id", external_id)
+        count, spent, first, last = totals.get(key, (0, 0, order.placed_at, order.placed_at))
+        totals[key] = (count + 1, spent + order.total, min(first, order.placed_at), max(last, order.placed_at))
+    return totals or None
 
 
 def _as_reference(customer: BulkCustomerIn) -> CustomerRef:

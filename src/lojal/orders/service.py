@@ -59,18 +59,21 @@ def customer_reference(order: OrderIn) -> CustomerRef:
 
 def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime, *,
                   checked: bool = False, known_customers: dict[tuple[str, str], int] | None = None,
-                  probably_new: bool = False) -> list[OrderResult]:
+                  probably_new: bool = False, counted: frozenset[str] = frozenset()) -> list[OrderResult]:
     """``checked``: the caller ran ``check_order`` on every order already (bulk ingestion does, line
     by line). ``known_customers``: customer keys resolved earlier in this transaction.
     ``probably_new``: the caller expects none of these orders to exist (a bulk file's previous
     batch held only new ones): they are inserted without looking them up first, and only if one
-    of them turns out to exist is the batch taken back and looked up."""
+    of them turns out to exist is the batch taken back and looked up. ``counted``: external ids
+    of orders whose customer was created in this transaction with them in its aggregates already
+    (``customers.resolve(totals=)``): new ones add nothing more; if one existed after all, its
+    customer's aggregates are recounted from the orders, as for every update."""
     if not checked:
         for _, order in items:
             check_order(shop, order)
     results: list[OrderResult] = []
     for chunk in _without_repeats(items):
-        results.extend(_ingest_unique(session, shop, chunk, now, known_customers, probably_new))
+        results.extend(_ingest_unique(session, shop, chunk, now, known_customers, probably_new, counted))
     return results
 
 
@@ -90,7 +93,7 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
 
 def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime,
                    known_customers: dict[tuple[str, str], int] | None = None,
-                   probably_new: bool = False) -> list[OrderResult]:
+                   probably_new: bool = False, counted: frozenset[str] = frozenset()) -> list[OrderResult]:
     events: list[NewDomainEvent] = []  # the new customers' events first, then the orders': recorded at once
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
                                  occurred_at=[order.placed_at for _, order in items], known=known_customers,
@@ -131,7 +134,7 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
         payload = _event_payload(result.order_id, external_id, order)
         for event_type in status_events(None, order.status, was_paid=False):
             events.append(NewDomainEvent(event_type, "order", result.order_id, customer_id, now, payload))
-        if order.status != "cancelled" and customer_id not in touched:
+        if order.status != "cancelled" and customer_id not in touched and external_id not in counted:
             count, spent, first, last = added.get(customer_id, (0, 0, order.placed_at, order.placed_at))
             added[customer_id] = (count + 1, spent + order.total, min(first, order.placed_at),
                                   max(last, order.placed_at))
