@@ -158,3 +158,16 @@ def test_new_customers_with_new_orders_send_no_aggregate_update(db: Session, sho
     ingest(db, shop, lines)  # customer, order, customer, order in the first batch of four
     assert [row.order_count for row in aggregates(db, shop)] == [1, 1, 1]
     assert [len(totals) for totals in added] == [0, 0]  # c-2's order came in the second batch
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 511, 512, 513, 1000, 1537, 4097])
+def test_sqlite_many_rows_per_statement_store_every_row_once_in_order(count: int) -> None:
+    import sqlite3
+
+    from lojal.db.upsert import sqlite_insert_many
+
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    rows = [(number, f"r{number}") for number in range(count)]
+    sqlite_insert_many(connection, "INSERT INTO t (a, b)", 2, rows)
+    assert connection.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == rows

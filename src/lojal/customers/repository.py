@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from lojal.db.filters import one_of
 from lojal.db.upsert import COPY_THRESHOLD as BATCH_INSERT_FROM
-from lojal.db.upsert import insert_ignoring_conflicts, insert_rows, sqlite_datetime
+from lojal.db.upsert import insert_ignoring_conflicts, insert_rows, sqlite_chunks, sqlite_datetime
 from lojal.models import Customer, CustomerTombstone, Order, Shop
 
 customers = Customer.__table__
@@ -160,12 +160,11 @@ def add_new_orders(session: Session, shop_id: int, totals: dict[int, tuple[int, 
                 "first": [item[2] for _, item in ordered], "last": [item[3] for _, item in ordered]})
         else:
             now_text = sqlite_datetime(now)
-            for start in range(0, len(ordered), _SQLITE_ROWS_PER_UPDATE):
-                chunk = ordered[start : start + _SQLITE_ROWS_PER_UPDATE]
-                cursor.execute(_ADD_NEW_ORDERS_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))),
-                               [now_text, *(value for customer_id, (count, spent, first, last) in chunk
-                                             for value in (customer_id, count, spent, sqlite_datetime(first),
-                                                           sqlite_datetime(last))), shop_id])
+            values = [(customer_id, count, spent, sqlite_datetime(first), sqlite_datetime(last))
+                      for customer_id, (count, spent, first, last) in ordered]
+            for size, chunks in sqlite_chunks(values, 5):
+                cursor.executemany(_ADD_NEW_ORDERS_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?)"] * size)),
+                                   [[now_text, *(value for row in chunk for value in row), shop_id] for chunk in chunks])
     finally:
         cursor.close()
 
@@ -185,7 +184,6 @@ WHERE c.shop_id = %(shop_id)s AND c.id = d.id
 # LEAST/GREATEST ignore NULLs on PostgreSQL; SQLite's MIN/MAX of values do not, hence COALESCE.
 # One UPDATE ... FROM (VALUES ...) per few hundred customers, not an executemany of one UPDATE each:
 # sqlite3 lets go of Python's lock at every statement run (see db.upsert.sqlite_insert_many).
-_SQLITE_ROWS_PER_UPDATE = 500
 _ADD_NEW_ORDERS_SQLITE = """
 UPDATE customers SET
     order_count = order_count + d.column2,

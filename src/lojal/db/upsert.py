@@ -4,7 +4,7 @@ raw executemany on SQLite) — measured 2-3x faster on the bulk benchmark."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -137,7 +137,7 @@ def _sqlite_converters(table: Table, columns: tuple[str, ...]) -> list[Callable[
 
 
 SQLITE_MAX_PARAMETERS = 32766  # SQLite's default limit since 3.32 (builds may allow more, never less)
-SQLITE_ROWS_PER_STATEMENT = 500
+SQLITE_ROWS_PER_STATEMENT = 512
 
 
 def _sqlite_executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
@@ -165,21 +165,40 @@ def sqlite_insert_many(raw: Any, head: str, width: int, rows: list[Any]) -> None
     keeps Python's lock: sqlite3 lets go of it at every statement run, and in the bulk path,
     where the next batch is parsed in another thread, taking it back cost up to a switch interval
     (5 ms) each time — an executemany of 150,000 rows took 43 s instead of 0.7 s beside a busy
-    thread (measured; benchmarks/README.md)."""
+    thread (measured; benchmarks/README.md). Statements hold a power of two of rows, so the few
+    texts there are stay in sqlite3's statement cache (compiling one of a few hundred rows costs
+    more than running it)."""
     if not rows:
         return
-    per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_PARAMETERS // width))
-    placeholder = "(" + ", ".join("?" * width) + ")"
     cursor = raw.cursor()
     try:
-        full = len(rows) - len(rows) % per_statement
-        if full:
-            statement = f"{head} VALUES {', '.join([placeholder] * per_statement)}"
-            cursor.executemany(statement, [[value for row in rows[start : start + per_statement] for value in row]
-                                           for start in range(0, full, per_statement)])
-        if full < len(rows):
-            rest = rows[full:]
-            cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(rest))}",
-                           [value for row in rest for value in row])
+        for size, chunks in sqlite_chunks(rows, width):
+            statement = f"{head} VALUES {', '.join([_placeholders(width)] * size)}"
+            flat = [[value for row in chunk for value in row] for chunk in chunks]
+            if len(flat) == 1:
+                cursor.execute(statement, flat[0])
+            else:
+                cursor.executemany(statement, flat)
     finally:
         cursor.close()
+
+
+def sqlite_chunks(rows: list[Any], width: int) -> Iterator[tuple[int, list[list[Any]]]]:
+    """``rows`` cut into runs of ``size`` rows, ``size`` a power of two (at most
+    ``SQLITE_ROWS_PER_STATEMENT`` and ``SQLITE_MAX_PARAMETERS // width``): (size, runs) pairs, the
+    largest size first, at most one pair per size."""
+    size = SQLITE_ROWS_PER_STATEMENT
+    while size > 1 and size * width > SQLITE_MAX_PARAMETERS:
+        size //= 2
+    start = 0
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        count = (len(rows) - start) // size
+        yield size, [rows[offset : offset + size] for offset in range(start, start + count * size, size)]
+        start += count * size
+
+
+@lru_cache(maxsize=64)
+def _placeholders(width: int) -> str:
+    return "(" + ", ".join("?" * width) + ")"
