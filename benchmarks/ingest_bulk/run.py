@@ -106,6 +106,24 @@ def raw_rows(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], li
     return customers, orders, lines
 
 
+def sqlite_executemany(session: Any, table: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """The issue's reference on SQLite: one executemany of a one-row INSERT, the values converted
+    to the columns' text forms as Lojal stores them (Lojal itself sends many rows per INSERT)."""
+    from lojal.db.upsert import _sqlite_converters
+
+    conversions = [(position, convert) for position, convert in enumerate(_sqlite_converters(table, columns))
+                   if convert is not None]
+    values = []
+    for row in rows:
+        row_values = list(row)
+        for position, convert in conversions:
+            if row_values[position] is not None:
+                row_values[position] = convert(row_values[position])
+        values.append(row_values)
+    raw = session.connection().connection.dbapi_connection
+    raw.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values)
+
+
 def raw_insert(url: str, rows: tuple[list[dict[str, Any]], ...], orders: int) -> float:
     """The same rows, inserted as fast as the database takes them: COPY / executemany of
     tuples built before the clock starts."""
@@ -124,7 +142,11 @@ def raw_insert(url: str, rows: tuple[list[dict[str, Any]], ...], orders: int) ->
         started = time.perf_counter()
         for table, (columns, table_rows) in zip(tables, prepared, strict=True):
             for start in range(0, len(table_rows), 10000):
-                insert_tuples(session, table, columns, table_rows[start : start + 10000])
+                chunk = table_rows[start : start + 10000]
+                if engine.dialect.name == "sqlite":
+                    sqlite_executemany(session, table, columns, chunk)
+                else:
+                    insert_tuples(session, table, columns, chunk)
             session.commit()
         elapsed = time.perf_counter() - started
     engine.dispose()
