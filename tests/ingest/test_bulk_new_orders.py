@@ -171,3 +171,24 @@ def test_sqlite_many_rows_per_statement_store_every_row_once_in_order(count: int
     rows = [(number, f"r{number}") for number in range(count)]
     sqlite_insert_many(connection, "INSERT INTO t (a, b)", 2, rows)
     assert connection.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == rows
+
+
+def test_customer_lines_record_their_created_events_with_the_orders_in_one_dispatch_job(
+        db: Session, shop: ShopWithKeys) -> None:
+    from lojal.events.domain import DISPATCH_TASK
+    from lojal.models import Job
+
+    lines = [{"type": "customer", "external_id": "c-1"}, order("o-1", "c-1"),
+             {"type": "customer", "external_id": "c-2"}, {"type": "customer", "external_id": "c-3"},  # batch 1
+             {"type": "customer", "external_id": "c-4"}, {"type": "customer", "external_id": "c-1"}]  # batch 2
+    assert ingest(db, shop, lines).failed == 0
+    stored = db.execute(select(DomainEvent.id, DomainEvent.type, DomainEvent.subject_id)
+                        .where(DomainEvent.shop_id == shop.shop.id).order_by(DomainEvent.id)).all()
+    customer_ids = dict(db.execute(select(Customer.external_id, Customer.id).where(Customer.shop_id == shop.shop.id)).all())
+    order_id = db.scalar(select(Order.id).where(Order.shop_id == shop.shop.id))
+    assert [(row.type, row.subject_id) for row in stored] == [
+        ("customer.created", customer_ids["c-1"]), ("customer.created", customer_ids["c-2"]),
+        ("customer.created", customer_ids["c-3"]), ("order.placed", order_id), ("order.paid", order_id),
+        ("customer.created", customer_ids["c-4"])]
+    jobs = db.scalars(select(Job).where(Job.shop_id == shop.shop.id, Job.task == DISPATCH_TASK).order_by(Job.id)).all()
+    assert [job.payload["event_ids"] for job in jobs] == [[row.id for row in stored[:5]], [stored[5].id]]

@@ -34,6 +34,7 @@ from lojal.customers.schemas import BulkCustomerIn, CustomerRef
 from lojal.customers.service import resolve
 from lojal.db.maintenance import is_analyse_point, refresh_planner_statistics
 from lojal.errors import LojalError, validation_failed_from
+from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.events.schemas import CustomerEventIn
 from lojal.events.service import ingest_events
 from lojal.kit import collection
@@ -246,11 +247,12 @@ class BulkIngestor:
         totals = _new_customers_totals(by_kind["customer"], by_kind["order"])
         known: dict[tuple[str, str], int] = {}
         counted: frozenset[str] = frozenset()
+        events: list[NewDomainEvent] = []  # new customers' events, recorded with their orders' events
         if by_kind["product"]:
             ingest_products(self.session, self.shop, [(item.external_id, item) for item in by_kind["product"]], now)
         if by_kind["customer"]:
             latest = {item.external_id: item for item in by_kind["customer"]}
-            resolved = resolve(self.session, self.shop, list(latest.values()), now, totals=totals)
+            resolved = resolve(self.session, self.shop, list(latest.values()), now, totals=totals, events=events)
             known = {("external_id", external_id): customer_id  # orders of these need no second look-up
                      for external_id, customer_id in zip(latest, resolved.ids, strict=True)
                      if customer_id not in resolved.erased}
@@ -263,9 +265,11 @@ class BulkIngestor:
         if by_kind["order"]:
             results = ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]],
                                     now, checked=True, known_customers=known, probably_new=self._orders_new,
-                                    counted=counted)
+                                    counted=counted, events=events)
             # A file of new orders skips their look-ups; a replayed or updating one looks them up.
             self._orders_new = all(result.created for result in results)
+        else:
+            record_domain_events(self.session, self.shop.id, events)
         for refund in by_kind["refund"]:
             ingest_refund(self.session, self.shop, refund, now)
         if by_kind["event"]:

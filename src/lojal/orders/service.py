@@ -59,7 +59,8 @@ def customer_reference(order: OrderIn) -> CustomerRef:
 
 def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime, *,
                   checked: bool = False, known_customers: dict[tuple[str, str], int] | None = None,
-                  probably_new: bool = False, counted: frozenset[str] = frozenset()) -> list[OrderResult]:
+                  probably_new: bool = False, counted: frozenset[str] = frozenset(),
+                  events: list[NewDomainEvent] | None = None) -> list[OrderResult]:
     """``checked``: the caller ran ``check_order`` on every order already (bulk ingestion does, line
     by line). ``known_customers``: customer keys resolved earlier in this transaction.
     ``probably_new``: the caller expects none of these orders to exist (a bulk file's previous
@@ -67,13 +68,16 @@ def ingest_orders(session: Session, shop: Shop, items: list[tuple[str, OrderIn]]
     of them turns out to exist is the batch taken back and looked up. ``counted``: external ids
     of orders whose customer was created in this transaction with them in its aggregates already
     (``customers.resolve(totals=)``): new ones add nothing more; if one existed after all, its
-    customer's aggregates are recounted from the orders, as for every update."""
+    customer's aggregates are recounted from the orders, as for every update. ``events``: the
+    caller's domain events not recorded yet, recorded with the orders' own (one statement and one
+    dispatch job fewer)."""
     if not checked:
         for _, order in items:
             check_order(shop, order)
     results: list[OrderResult] = []
     for chunk in _without_repeats(items):
-        results.extend(_ingest_unique(session, shop, chunk, now, known_customers, probably_new, counted))
+        results.extend(_ingest_unique(session, shop, chunk, now, known_customers, probably_new, counted, events))
+        events = None
     return results
 
 
@@ -93,8 +97,10 @@ def _without_repeats(items: list[tuple[str, OrderIn]]) -> Iterator[list[tuple[st
 
 def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]], now: datetime,
                    known_customers: dict[tuple[str, str], int] | None = None,
-                   probably_new: bool = False, counted: frozenset[str] = frozenset()) -> list[OrderResult]:
-    events: list[NewDomainEvent] = []  # the new customers' events first, then the orders': recorded at once
+                   probably_new: bool = False, counted: frozenset[str] = frozenset(),
+                   earlier_events: list[NewDomainEvent] | None = None) -> list[OrderResult]:
+    # The caller's and the new customers' events first, then the orders': recorded at once.
+    events: list[NewDomainEvent] = list(earlier_events or [])
     resolved = customers.resolve(session, shop, [customer_reference(order) for _, order in items], now,
                                  occurred_at=[order.placed_at for _, order in items], known=known_customers,
                                  events=events)
