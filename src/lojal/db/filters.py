@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam
+import orjson
+from sqlalchemy import ColumnElement, String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -18,4 +19,7 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
+    # SQLite: ``column IN (SELECT value FROM json_each(:values))``, the same idea: one JSON text
+    # parameter and a statement text that stays the same (sqlite3 keeps it compiled).
+    each = func.json_each(bindparam(None, orjson.dumps(values).decode(), type_=String())).table_valued("value")
+    return column.in_(select(each.c.value))
