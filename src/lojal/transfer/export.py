@@ -3,13 +3,17 @@ behaviour events, as CSV, NDJSON or Parquet, written as they are read, in consta
 
 Two paths give the same bytes:
 
-* the generic path (SQLite, NDJSON, Parquet, events): one query in id order read with the
-  driver's own cursor in chunks of ``CHUNK_SIZE`` rows (a server-side cursor on PostgreSQL), each
-  chunk formatted column by column (only the columns that need it: times, yes/no, lists, amounts)
-  and written with ``csv.writer.writerows``;
-* on PostgreSQL, CSV of customers, orders and order lines is made by the database itself:
+* the generic path (NDJSON, Parquet, events, and CSV with ``use_copy=False``): one query in id
+  order read with the driver's own cursor in chunks of ``CHUNK_SIZE`` rows (a server-side cursor
+  on PostgreSQL), each chunk formatted column by column (only the columns that need it: times,
+  yes/no, lists, amounts) and written with ``csv.writer.writerows``;
+* CSV of customers, orders and order lines is made by the database itself. On PostgreSQL:
   ``COPY (SELECT ...) TO STDOUT (FORMAT csv, HEADER)`` with the same formatting done in SQL
-  (repository.copy_sql), streamed in blocks. tests/transfer/test_export_paths.py compares the two.
+  (repository.copy_sql), streamed in blocks. On SQLite: a SELECT that writes each row's line
+  (sqlite_csv.select_sql), checked a chunk at a time; the few lines it cannot write exactly (a
+  text field that needs quoting, a value not in the stored form Lojal writes) are written by the
+  generic path's formatter. tests/transfer/test_export_paths.py and test_export_csv_bytes.py pin
+  the bytes of both paths.
 
 Amounts come twice: in minor units (``total_spent_minor``: 12990) and as a decimal string in the
 shop's currency (``total_spent``: ``129.90``). Times are ISO 8601 in UTC (``...Z``). The columns are
@@ -31,9 +35,13 @@ from sqlalchemy.orm import Session
 from lojal.errors import ValidationFailed
 from lojal.kit.money import minor_digits
 from lojal.models import Shop
-from lojal.transfer import repository
+from lojal.transfer import repository, sqlite_csv
 
 CHUNK_SIZE = 5000
+MOSTLY_INEXACT = 0.5
+"""On SQLite, a chunk with more than this share of rows its SELECT could not write exactly (text
+that needs quoting, say) sends the rest of the export to the generic path: for such data the
+SELECT is work done twice (at worst 1.6x the generic path's time)."""
 COPY_BLOCK = 256 * 1024
 """Bytes of COPY output gathered before a block is written (or sent)."""
 KINDS = ("customers", "orders", "order-lines", "events")
@@ -299,14 +307,24 @@ def _csv_text_with_carriage_returns(rows: Any) -> str:
 
 def csv_chunks(session: Session, shop: Shop, kind: str, on_rows: Callable[[int], None] | None = None,
                *, use_copy: bool = True) -> Iterator[bytes]:
-    """UTF-8 CSV with a header row and LF line ends, in blocks of bytes."""
+    """UTF-8 CSV with a header row and LF line ends, in blocks of bytes. ``use_copy``: let the
+    database write the lines (COPY on PostgreSQL, sqlite_csv on SQLite) where it can."""
     if use_copy and kind in COPY_KINDS and _copy_available(session):
         yield from _copy_chunks(session, shop, kind, on_rows)
         return
+    if use_copy and _is_sqlite(session) and sqlite_csv.supports([column.type for column in columns_of(kind, shop)]):
+        yield from _sqlite_lines(session, shop, kind, on_rows)
+        return
     columns, sources, rows = chunks(session, shop, kind)
-    format_chunk = _formatter(columns, sources, _is_sqlite(session), minor_digits(shop.currency), _text_converter)
     yield _csv_text([[column.name for column in columns]]).encode()
-    total = 0
+    yield from _python_blocks(session, shop, columns, sources, rows, on_rows)
+
+
+def _python_blocks(session: Session, shop: Shop, columns: list[Column], sources: list[str],
+                   rows: Iterator[list[tuple[Any, ...]]], on_rows: Callable[[int], None] | None,
+                   total: int = 0) -> Iterator[bytes]:
+    """The generic path's CSV, one block per chunk of driver rows (``total``: rows written before)."""
+    format_chunk = _formatter(columns, sources, _is_sqlite(session), minor_digits(shop.currency), _text_converter)
     for chunk in rows:
         if not chunk:
             continue
@@ -343,6 +361,51 @@ def _copy_chunks(session: Session, shop: Shop, kind: str, on_rows: Callable[[int
         yield b"".join(block)
     if on_rows is not None:
         on_rows(max(lines - 1, 0))
+
+
+def _sqlite_lines(session: Session, shop: Shop, kind: str, on_rows: Callable[[int], None] | None) -> Iterator[bytes]:
+    """The lines SQLite writes (sqlite_csv), a chunk of ``CHUNK_SIZE`` rows per block; a chunk
+    whose counts do not add up has its inexact lines written by the generic formatter, and after a
+    chunk of mostly such lines (``MOSTLY_INEXACT``) the generic path writes the rest."""
+    columns = columns_of(kind, shop)
+    sources = _sources(columns)
+    query = repository.export_query(kind, shop.id, sources)
+    spec = [(column.name, column.type, column.source) for column in columns]
+    yield _csv_text([[column.name for column in columns]]).encode()
+    total = 0
+    blocks = sqlite_csv.line_chunks(session, query, spec, minor_digits(shop.currency), CHUNK_SIZE)
+    try:
+        for rows in blocks:
+            block = sqlite_csv.exact_block(rows)
+            inexact: set[int] = set()
+            if block is None:
+                inexact = set(sqlite_csv.inexact_ids(rows))
+                redone = _python_lines(session, shop, kind, columns, sources, sorted(inexact))
+                block = b"".join([redone[row_id] if row_id in inexact else line + b"\n" for line, _, row_id in rows])
+            yield block
+            total += len(rows)
+            if on_rows is not None:
+                on_rows(total)
+            if len(inexact) > MOSTLY_INEXACT * len(rows):
+                blocks.close()
+                rest = sqlite_csv.rows_after(session, query, rows[-1][2], CHUNK_SIZE)
+                yield from _python_blocks(session, shop, columns, sources, rest, on_rows, total)
+                return
+    finally:
+        blocks.close()  # its cursor, at once when a client goes away mid-stream
+
+
+def _python_lines(session: Session, shop: Shop, kind: str, columns: list[Column], sources: list[str],
+                  ids: list[int]) -> dict[int, bytes]:
+    """The CSV lines (with their line ends) of these rows of SQLite, by id, as the generic path
+    writes them."""
+    rows = sqlite_csv.rows_by_id(session, repository.export_query(kind, shop.id, sources), ids)
+    if not rows:
+        return {}
+    format_chunk = _formatter(columns, sources, True, minor_digits(shop.currency), _text_converter)
+    id_position = sources.index("id")
+    return {raw[id_position]: _csv_text([row]).encode()
+            for raw, row in zip(rows, zip(*format_chunk(rows), strict=True), strict=True)}
 
 
 # ---- NDJSON and Parquet -----------------------------------------------------------------------
