@@ -43,7 +43,8 @@ def _order_writer(request: Request) -> WriteBatcher[tuple[str, OrderIn]]:
     state = request.app.state
     if getattr(state, "order_writer", None) is None:
         state.order_writer = WriteBatcher(partial(write_orders, state.session_factory),
-                                          max_batch=state.settings.put_batch_max, writers=state.settings.put_writers)
+                                          max_batch=state.settings.put_batch_max, writers=state.settings.put_writers,
+                                          gather_seconds=state.settings.put_batch_gather_ms / 1000)
     return state.order_writer
 
 
