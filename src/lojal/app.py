@@ -106,6 +106,7 @@ def _mount_routers(app: FastAPI) -> None:
     from lojal.integrations.endpoints import router as integrations
     from lojal.ingest.endpoints import router as bulk
     from lojal.loyalty.endpoints import router as loyalty
+    from lojal.orders.endpoints import add_put_order_short_path
     from lojal.orders.endpoints import router as orders
     from lojal.privacy.endpoints import router as privacy
     from lojal.transfer.endpoints import router as transfer
@@ -116,3 +117,4 @@ def _mount_routers(app: FastAPI) -> None:
                    webhooks_out, transfer):
         app.include_router(router)
     mount_admin(app)
+    add_put_order_short_path(app)
