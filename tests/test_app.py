@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from lojal.app import freeze_startup_objects
+from lojal.app import YOUNG_COLLECTION_THRESHOLD, freeze_startup_objects
 
 
 def test_healthz_checks_the_database(client: TestClient) -> None:
@@ -77,10 +77,13 @@ def test_startup_objects_are_frozen_and_garbage_is_not() -> None:
     gone = weakref.ref(cycle)
     del cycle
     kept = Node()
+    thresholds = gc.get_threshold()
     try:
         freeze_startup_objects()
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
         assert gone() is None  # collected first, not frozen
         assert gc.get_freeze_count() > 0
         assert not any(item is kept for item in gc.get_objects())  # out of the collector's sight
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
