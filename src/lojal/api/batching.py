@@ -38,8 +38,8 @@ class _LoopState:
     expected: dict[Hashable, int] = field(default_factory=dict)
     """Per key, the requests to gather before its next batch: those of the batch just answered
     (their clients are likely to send their next one at once) and those that queued meanwhile."""
-    gathering: Hashable | None = None
-    gathered: asyncio.Event = field(default_factory=asyncio.Event)
+    gathering: dict[Hashable, asyncio.Event] = field(default_factory=dict)
+    """The keys a writer is gathering for, each with the event that tells it they are in."""
 
 
 class WriteBatcher(Generic[Item]):
@@ -66,8 +66,9 @@ class WriteBatcher(Generic[Item]):
         queued = _Queued(context, item, loop.create_future())
         queue = state.pending.setdefault(key, [])
         queue.append(queued)
-        if key == state.gathering and len(queue) >= state.expected.get(key, 0):
-            state.gathered.set()
+        gathered = state.gathering.get(key)
+        if gathered is not None and len(queue) >= state.expected.get(key, 0):
+            gathered.set()
         if state.writers < self.writers:
             state.writers += 1
             loop.create_task(self._drain(state))
@@ -103,14 +104,13 @@ class WriteBatcher(Generic[Item]):
         key = next(iter(state.pending))
         if not self.gather_seconds or len(state.pending[key]) >= state.expected.get(key, 0):
             return
-        state.gathering = key
-        state.gathered.clear()
+        gathered = state.gathering.setdefault(key, asyncio.Event())  # shared by writers gathering for it
         try:
-            await asyncio.wait_for(state.gathered.wait(), self.gather_seconds)
+            await asyncio.wait_for(gathered.wait(), self.gather_seconds)
         except TimeoutError:
             pass
         finally:
-            state.gathering = None
+            state.gathering.pop(key, None)
 
     def _take(self, state: _LoopState) -> tuple[Hashable, list[_Queued[Any]]]:
         key = next(iter(state.pending))  # the key waiting longest
