@@ -1,5 +1,7 @@
 from fastapi.testclient import TestClient
 
+from lojal.app import YOUNG_COLLECTION_THRESHOLD, freeze_startup_objects
+
 
 def test_healthz_checks_the_database(client: TestClient) -> None:
     response = client.get("/healthz")
@@ -61,3 +63,27 @@ def test_put_answers_from_one_transaction(client: TestClient, shop, session_fact
         event.remove(connection, "savepoint", listener)
     assert created.status_code == 201 and transactions == ["savepoint"]
     assert created.json() == client.get("/api/v1/orders/o-1", headers=auth(shop.read_key)).json()
+
+
+def test_startup_objects_are_frozen_and_garbage_is_not() -> None:
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.itself = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle
+    kept = Node()
+    thresholds = gc.get_threshold()
+    try:
+        freeze_startup_objects()
+        assert gc.get_threshold()[0] == YOUNG_COLLECTION_THRESHOLD
+        assert gone() is None  # collected first, not frozen
+        assert gc.get_freeze_count() > 0
+        assert not any(item is kept for item in gc.get_objects())  # out of the collector's sight
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

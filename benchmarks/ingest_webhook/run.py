@@ -2,7 +2,7 @@
 loopback for 30 s against `lojal serve` on PostgreSQL (wrk drives the load).
 
 Target (issue #2): >= 1,000 orders/s with p99 <= 50 ms on this 2-core machine.
-Run: .venv/bin/python benchmarks/ingest_webhook/run.py [--seconds 30] [--connections 32] [--workers 2]
+Run: .venv/bin/python benchmarks/ingest_webhook/run.py [--seconds 30] [--connections 32] [--workers N]
      [--database postgresql://postgres@127.0.0.1:5432/NAME] [--no-reference]
 Needs `wrk` (apt-get install wrk) and PostgreSQL (LOJAL_BENCH_POSTGRES_URL).
 
@@ -28,6 +28,7 @@ from cpu import cpu_seconds, load_average, pid_listening_on, process_tree, used_
 from reference import raw_reference  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from lojal.cli.serve import default_workers
 from lojal.db.engine import create_db_engine, make_session_factory  # noqa: E402
 from lojal.models import Order  # noqa: E402
 
@@ -38,7 +39,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="lojal serve web processes")
+    parser.add_argument("--workers", type=int, default=default_workers("postgresql"),
+                        help="lojal serve web processes (default: what lojal serve starts on this machine)")
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help="skip the raw psycopg reference run")
     parser.add_argument("--database", default=POSTGRES_URL.rsplit("/", 1)[0] + "/lojal_bench_webhook")

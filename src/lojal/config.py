@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     put_batch_max: int = Field(default=32, ge=1)
     """``PUT /api/v1/orders/{id}`` requests that arrive while others are being written are written
     together, up to this many in one transaction (1: each alone)."""
+    put_batch_gather_ms: float = Field(default=3.0, ge=0)
+    """How long the PUT writer may wait, once a batch is answered, for the clients it answered to
+    send their next order (then they go in one batch, not in two alternating half-batches: half
+    the statements per order). 0: take what is queued at once."""
     put_writers: int = Field(default=1, ge=1)
     """Transactions writing PUT orders at once in a web process; the requests that arrive meanwhile
     wait and go in the next batch. One writer makes the largest batches and cost the least CPU per

@@ -52,3 +52,54 @@ def test_a_lone_request_is_written_at_once_and_a_failing_writer_fails_its_batch_
     alone, failed, after = asyncio.run(scenario())
     assert (alone, after) == ("first", "after")
     assert isinstance(failed, RuntimeError)
+
+
+def _clients_sending_again(gather_seconds: float, clients: int, rounds: int) -> list[int]:
+    """Batch sizes when ``clients`` each send their next request as soon as they are answered."""
+    sizes: list[int] = []
+
+    def write(context: None, items: list[int]) -> list[int]:
+        sizes.append(len(items))
+        threading.Event().wait(0.01)  # a write takes a while: requests queue meanwhile
+        return items
+
+    batcher = WriteBatcher(write, max_batch=64, writers=1, gather_seconds=gather_seconds)
+
+    async def client(number: int) -> None:
+        for _ in range(rounds):
+            await batcher.submit("shop", None, number)
+            await asyncio.sleep(0.001 + 0.0005 * number)  # the round trip to the client and back
+
+    async def everyone() -> None:
+        await asyncio.gather(*(client(number) for number in range(clients)))
+
+    asyncio.run(everyone())
+    return sizes
+
+
+def test_clients_answered_together_are_gathered_again_into_one_batch() -> None:
+    # Without gathering, the first client back is written alone and the others queue behind it:
+    # from then on two batches alternate.
+    alternating = _clients_sending_again(0.0, clients=8, rounds=6)
+    assert alternating[:3] == [8, 1, 7] and max(alternating[1:]) < 8
+    assert _clients_sending_again(1.0, clients=8, rounds=6) == [8] * 6
+
+
+def test_gathering_waits_no_longer_than_allowed_for_a_client_that_does_not_come_back() -> None:
+    sizes: list[int] = []
+    batcher = WriteBatcher(lambda context, items: sizes.append(len(items)) or items, max_batch=8, writers=1,
+                           gather_seconds=0.5)
+
+    async def scenario() -> tuple[float, float]:
+        await asyncio.gather(*(batcher.submit("k", None, number) for number in range(3)))  # expects 3 next
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await batcher.submit("k", None, "alone")  # the other two went away
+        waited = loop.time() - started
+        started = loop.time()
+        await batcher.submit("k", None, "next")  # now one is expected: written at once
+        return waited, loop.time() - started
+
+    waited, then = asyncio.run(scenario())
+    assert 0.45 < waited < 2.0 and then < 0.3
+    assert sizes == [3, 1, 1]

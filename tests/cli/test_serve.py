@@ -39,13 +39,13 @@ def test_on_sqlite_one_process_with_the_worker_inside(started: list[dict[str, An
     assert started[0]["workers"] == 1 and os.environ["LOJAL_IN_PROCESS_WORKER"] == "1"
 
 
-def test_on_postgresql_one_process_per_core_up_to_four_by_default(started: list[dict[str, Any]],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_postgresql_one_process_per_two_cores_up_to_four_by_default(started: list[dict[str, Any]],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     if not POSTGRES_URL:
         pytest.skip(SKIP_POSTGRES)
-    for cores in (3, 64):
+    for cores in (1, 2, 5, 64):
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
         assert serve(POSTGRES_URL, monkeypatch, "--no-migrate").exit_code == 0
     assert serve(POSTGRES_URL, monkeypatch, "--no-migrate", "--workers", "5").exit_code == 0
-    assert [call["workers"] for call in started] == [3, 4, 5]
+    assert [call["workers"] for call in started] == [1, 1, 2, 4, 5]
     assert os.environ["LOJAL_IN_PROCESS_WORKER"] == "0"

@@ -35,24 +35,40 @@ class _Queued(Generic[Item]):
 class _LoopState:
     pending: dict[Hashable, list[_Queued[Any]]] = field(default_factory=dict)
     writers: int = 0
+    expected: dict[Hashable, int] = field(default_factory=dict)
+    """Per key, the requests to gather before its next batch: those of the batch just answered
+    (their clients are likely to send their next one at once) and those that queued meanwhile."""
+    gathering: dict[Hashable, asyncio.Event] = field(default_factory=dict)
+    """The keys a writer is gathering for, each with the event that tells it they are in."""
 
 
 class WriteBatcher(Generic[Item]):
     """``write(context, items)`` runs in the thread pool and returns one answer per item, or the
     exception to raise for that item; items of one batch share the key they were submitted with
-    (and the context of the first of them)."""
+    (and the context of the first of them).
 
-    def __init__(self, write: Callable[[Any, list[Item]], list[Any]], *, max_batch: int, writers: int) -> None:
+    ``gather_seconds``: how long a writer may wait for a key's expected requests before it takes
+    what has queued. Without it, N clients that send their next request as soon as they are
+    answered settle into two alternating batches of N/2 (each written while the other queues),
+    and a batch's statements cost about as much for 8 orders as for 32; with it, they go in one."""
+
+    def __init__(self, write: Callable[[Any, list[Item]], list[Any]], *, max_batch: int, writers: int,
+                 gather_seconds: float = 0.0) -> None:
         self.write = write
         self.max_batch = max(1, max_batch)
         self.writers = max(1, writers)
+        self.gather_seconds = gather_seconds
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
 
     async def submit(self, key: Hashable, context: Any, item: Item) -> Any:
         loop = asyncio.get_running_loop()
         state = self._states.setdefault(loop, _LoopState())
         queued = _Queued(context, item, loop.create_future())
-        state.pending.setdefault(key, []).append(queued)
+        queue = state.pending.setdefault(key, [])
+        queue.append(queued)
+        gathered = state.gathering.get(key)
+        if gathered is not None and len(queue) >= state.expected.get(key, 0):
+            gathered.set()
         if state.writers < self.writers:
             state.writers += 1
             loop.create_task(self._drain(state))
@@ -61,7 +77,8 @@ class WriteBatcher(Generic[Item]):
     async def _drain(self, state: _LoopState) -> None:
         try:
             while state.pending:
-                batch = self._take(state)
+                await self._gather(state)
+                key, batch = self._take(state)
                 try:
                     answers = await run_in_threadpool(self.write, batch[0].context, [queued.item for queued in batch])
                 except BaseException as error:  # the writer itself failed: every request of the batch hears it
@@ -71,6 +88,7 @@ class WriteBatcher(Generic[Item]):
                     if not isinstance(error, Exception):
                         raise
                     continue
+                state.expected[key] = min(self.max_batch, len(batch) + len(state.pending.get(key, ())))
                 for queued, answer in zip(batch, answers, strict=True):
                     if queued.answer.done():  # the client went away meanwhile
                         continue
@@ -81,11 +99,24 @@ class WriteBatcher(Generic[Item]):
         finally:
             state.writers -= 1
 
-    def _take(self, state: _LoopState) -> list[_Queued[Any]]:
+    async def _gather(self, state: _LoopState) -> None:
+        """Wait (at most ``gather_seconds``) until the next key has the requests it expects."""
+        key = next(iter(state.pending))
+        if not self.gather_seconds or len(state.pending[key]) >= state.expected.get(key, 0):
+            return
+        gathered = state.gathering.setdefault(key, asyncio.Event())  # shared by writers gathering for it
+        try:
+            await asyncio.wait_for(gathered.wait(), self.gather_seconds)
+        except TimeoutError:
+            pass
+        finally:
+            state.gathering.pop(key, None)
+
+    def _take(self, state: _LoopState) -> tuple[Hashable, list[_Queued[Any]]]:
         key = next(iter(state.pending))  # the key waiting longest
         queue = state.pending[key]
         batch, rest = queue[: self.max_batch], queue[self.max_batch :]
         del state.pending[key]
         if rest:  # to the back of the line: other shops' requests go first
             state.pending[key] = rest
-        return batch
+        return key, batch

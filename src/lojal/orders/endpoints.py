@@ -6,12 +6,13 @@ import logging
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from lojal.api.batching import WriteBatcher
 from lojal.api.deps import Ingest, Read, SessionDependency
+from lojal.api.fast_route import FastJsonRoute
 from lojal.api.idempotency import run_idempotently
 from lojal.api.pagination import Cursor, Limit, Page, next_cursor, time_and_id
 from lojal.api.responses import model_response
@@ -20,30 +21,45 @@ from lojal.models import Shop
 from lojal.orders import service
 from lojal.orders.refunds import ingest_refund
 from lojal.orders.schemas import OrderIn, OrderOut, OrderStatus, RefundIn, RefundOut
+from lojal.shops.service import Principal
 
 logger = logging.getLogger("lojal.orders")
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
+EXTERNAL_ID_MAX_LENGTH = 255
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Makes a retried POST safe: a replay answers like the first call")]
 
 
 @router.put("/orders/{external_id}", response_model=OrderOut, summary="Create or update an order",
             responses={201: {"model": OrderOut, "description": "Created"}})
-async def put_order(external_id: Annotated[str, Path(max_length=255, examples=["o-10234"])],
+async def put_order(external_id: Annotated[str, Path(max_length=EXTERNAL_ID_MAX_LENGTH, examples=["o-10234"])],
                     data: Annotated[OrderIn, Body()], principal: Ingest, request: Request) -> Response:
     """Full-state upsert: send the whole order each time (on creation, payment, fulfilment,
     cancellation). The same state sent again changes nothing; an update with an ``updated_at``
     older than the stored one is ignored. A guest order (``email`` without ``customer``) finds
     or creates the customer by e-mail."""
-    # Orders arriving while others are being written are written together (api/batching.py).
-    return await _order_writer(request).submit(principal.shop.id, principal.shop, (external_id, data))
+    return await submit_order(request.app, external_id, data, principal)
 
 
-def _order_writer(request: Request) -> WriteBatcher[tuple[str, OrderIn]]:
-    state = request.app.state
+async def submit_order(app: FastAPI, external_id: str, data: OrderIn, principal: Principal) -> Response:
+    """The PUT's work, for the route and for its short path (``add_put_order_short_path``).
+    Orders arriving while others are being written are written together (api/batching.py)."""
+    return await _order_writer(app).submit(principal.shop.id, principal.shop, (external_id, data))
+
+
+def add_put_order_short_path(app: FastAPI) -> None:
+    """Most PUT orders skip FastAPI's request machinery (api/fast_route.py); call after every
+    other middleware is added, so the short path is outside them."""
+    app.add_middleware(FastJsonRoute, method="PUT", prefix="/api/v1/orders/", max_parameter_length=EXTERNAL_ID_MAX_LENGTH,
+                       model=OrderIn, scope="ingest", handler=submit_order)
+
+
+def _order_writer(app: FastAPI) -> WriteBatcher[tuple[str, OrderIn]]:
+    state = app.state
     if getattr(state, "order_writer", None) is None:
         state.order_writer = WriteBatcher(partial(write_orders, state.session_factory),
-                                          max_batch=state.settings.put_batch_max, writers=state.settings.put_writers)
+                                          max_batch=state.settings.put_batch_max, writers=state.settings.put_writers,
+                                          gather_seconds=state.settings.put_batch_gather_ms / 1000)
     return state.order_writer
 
 
