@@ -3,10 +3,8 @@ customer and order keys) stores everything once, answers both without an error, 
 aggregates equal to a recount."""
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -17,15 +15,7 @@ from lojal.db.engine import make_session_factory
 from lojal.kit.clock import utcnow
 from lojal.models import Customer, Order, OrderLine
 from tests.fixtures.api import auth, make_shop
-from tests.fixtures.database import truncate_all
 from tests.ingest.test_bulk_endpoint import ndjson, order
-
-
-@pytest.fixture
-def committed_engine(postgres_engine: Engine) -> Iterator[Engine]:
-    truncate_all(postgres_engine)
-    yield postgres_engine
-    truncate_all(postgres_engine)
 
 
 def test_the_same_file_sent_twice_at_once_is_stored_once(committed_engine: Engine, tmp_path: Any) -> None:

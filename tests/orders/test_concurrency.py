@@ -1,9 +1,7 @@
 """The same order arriving twice at once (two requests in parallel) yields one order."""
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -12,15 +10,7 @@ from lojal.config import Settings
 from lojal.db.engine import make_session_factory
 from lojal.models import Customer, DomainEvent, Order, OrderLine
 from tests.fixtures.api import auth, make_shop
-from tests.fixtures.database import truncate_all
 from tests.orders.test_order_endpoints import order_payload
-
-
-@pytest.fixture
-def committed_engine(postgres_engine: Engine) -> Iterator[Engine]:
-    truncate_all(postgres_engine)
-    yield postgres_engine
-    truncate_all(postgres_engine)
 
 
 def test_same_order_sent_concurrently_makes_one_order(committed_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ from lojal.models import Job, Shop
 from lojal.worker import JobContext, Worker, enqueue, retry_dead
 from lojal.worker.registry import Registry
 from tests.fixtures.clock import frozen_clock
-from tests.fixtures.database import truncate_all
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -142,13 +141,6 @@ def test_periodic_slot_runs_once_across_workers(session_factory: sessionmaker[Se
     first.run_once()
     second.run_once()
     assert len(ran) == 3
-
-
-@pytest.fixture
-def committed_engine(postgres_engine: Engine) -> Iterator[Engine]:
-    truncate_all(postgres_engine)
-    yield postgres_engine
-    truncate_all(postgres_engine)
 
 
 def test_many_workers_run_each_job_exactly_once_on_postgres(committed_engine: Engine, registry: Registry) -> None:

@@ -24,9 +24,9 @@ from fastapi import FastAPI, Response
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lojal.api.middleware import NUL_ESCAPE
+from lojal.api.middleware import NUL_ESCAPE, replay_body
 from lojal.shops.service import Principal, cached_principal
 
 Handler = Callable[[FastAPI, str, Any, Principal], Awaitable[Response]]
@@ -56,7 +56,7 @@ class FastJsonRoute:
             return
         data = self._body(body)
         if data is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         app: FastAPI = scope["app"]
         try:
@@ -113,19 +113,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if delivered:
-            return await receive()
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
 
 
 def _exception_handler(app: FastAPI, error: Exception) -> Callable[[Request, Any], Awaitable[Response]] | None:

@@ -42,13 +42,18 @@ class RefuseNulCharacters:
                         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
             await send({"type": "http.response.body", "body": content})
             return
-        delivered = False
+        await self.app(scope, replay_body(body, receive), send)
 
-        async def replay() -> Message:
-            nonlocal delivered
-            if delivered:
-                return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the app the body read already (whole), then what the server sends."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
