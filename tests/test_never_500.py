@@ -86,3 +86,22 @@ def test_text_with_a_nul_character_is_refused_not_crashed(client: TestClient, sh
     bulk = b'{"type": "customer", "external_id": "c-1", "first_name": "x"}\n{"type": "customer", "external_id": "c-\\u0000"}\n'
     report = client.post("/api/v1/bulk", content=bulk, headers=auth(shop.ingest_key)).json()
     assert (report["succeeded"], report["failed"], report["errors"][0]["line"]) == (1, 1, 2)
+
+
+def test_a_nul_character_in_a_path_or_query_is_refused_not_crashed(client: TestClient, shop: ShopWithKeys) -> None:
+    """PostgreSQL refuses NUL even in a look-up: an external id or a filter holding one is a 422 on
+    both databases, before any endpoint (the PUT order short path included) sees it."""
+    from tests.orders.test_order_endpoints import order_payload
+
+    requests = [("PUT", "/api/v1/orders/o-%00", order_payload(customer={"external_id": "c-1"}), shop.ingest_key, "path"),
+                ("PUT", "/api/v1/orders/o-1?x=%00", order_payload(customer={"external_id": "c-1"}), shop.ingest_key,
+                 "query"),
+                ("PUT", "/api/v1/customers/c-%00", {"first_name": "Kari"}, shop.ingest_key, "path"),
+                ("GET", "/api/v1/customers?external_id=c-%00", None, shop.read_key, "query"),
+                ("GET", "/api/v1/customers?email=a%00@example.no", None, shop.read_key, "query"),
+                ("GET", "/api/v1/orders/o-%00", None, shop.read_key, "path")]
+    for method, url, body, key, field in requests:
+        response = client.request(method, url, json=body, headers=auth(key))
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"]["field"] == field and "NUL" in response.json()["error"]["message"]
+    assert client.get("/api/v1/orders/o-1", headers=auth(shop.read_key)).status_code == 404  # nothing was written
