@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
+"""PostgreSQL cannot store NUL in text: every way in refuses it with this message."""
+
 
 class LojalError(Exception):
     status_code = 400

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from lojal.models import Customer
 
 from tests.fixtures.api import ShopWithKeys
-from tests.transfer.helpers import customers_state, lines_state, orders_state, refunds_state, run_import
+from tests.transfer.helpers import DATA, customers_state, lines_state, orders_state, refunds_state, run_import
 
 
 def test_woocommerce_order_export(db: Session, shop: ShopWithKeys) -> None:
@@ -49,3 +49,26 @@ def test_generic_customers_with_consents(db: Session, shop: ShopWithKeys) -> Non
     assert (customer.external_id, customer.email, customer.customer_group, customer.interests,
             customer.email_consent, customer.email_consent_at.isoformat(), customer.email_consent_source) == (
         "c-9", "nina@example.no", "frisør", ["løping", "tennis"], True, "2026-01-05T09:00:00+00:00", "csv")
+
+
+def test_a_row_with_a_nul_character_is_refused_with_its_line(db: Session, shop: ShopWithKeys) -> None:
+    """PostgreSQL cannot store NUL: the order with a row holding one is refused whole (that row's
+    line and column named), the others are imported with --skip-bad-rows, and by default the
+    file imports nothing."""
+    import io
+
+    from lojal.transfer.imports import ImportOptions, import_file
+
+    text = (DATA / "generic_orders.csv").read_text(encoding="utf-8")
+    header, first, *rest = text.splitlines(keepends=True)
+    bad = first.replace("kari.nordmann@example.no", "kari\x00@example.no")
+    content = (header + bad + "".join(rest)).encode()
+    strict = import_file(db, shop.shop, "orders", "generic", io.BytesIO(content), ImportOptions(batch_size=2))
+    db.rollback()
+    assert not strict.imported
+    assert [(error.line, error.field, "NUL" in error.message) for error in strict.bulk.errors] == [(2, "email", True)]
+    skipping = import_file(db, shop.shop, "orders", "generic", io.BytesIO(content),
+                           ImportOptions(batch_size=2, skip_bad_rows=True))
+    db.commit()
+    assert skipping.imported and skipping.bulk.failed == 1
+    assert [row[0] for row in orders_state(db, shop.shop.id)] == ["g-2"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lojal.api.idempotency import json_bytes
-from lojal.errors import ValidationFailed
+from lojal.errors import NUL_MESSAGE, ValidationFailed
 
 NUL_ESCAPE = b"\\u0000"
 NUL_IN_QUERY = b"%00"
-NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
 
 
 class RefuseNulCharacters:

@@ -33,7 +33,7 @@ from lojal.catalog.service import ingest_products
 from lojal.customers.schemas import BulkCustomerIn, CustomerRef
 from lojal.customers.service import resolve
 from lojal.db.maintenance import is_analyse_point, refresh_planner_statistics
-from lojal.errors import LojalError, validation_failed_from
+from lojal.errors import NUL_MESSAGE, LojalError, validation_failed_from
 from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.events.schemas import CustomerEventIn
 from lojal.events.service import ingest_events
@@ -134,7 +134,7 @@ class BulkIngestor:
             return
         self.report.received += 1
         if (b"\\u0000" if isinstance(raw, bytes) else "\\u0000") in raw:
-            self._error(LineError(line_number, None, None, None, "text may not contain the NUL character (\\u0000)"))
+            self._error(LineError(line_number, None, None, None, NUL_MESSAGE))
             return
         try:
             record = orjson.loads(raw)

@@ -17,6 +17,8 @@ from lojal.errors import ValidationFailed
 
 SAMPLE_BYTES = 64 * 1024
 EXTRA = "\x00extra"
+NUL_CELL = "\x00nul"
+"""Set on a row that holds a NUL character: the name of the first column holding one."""
 SEPARATORS = (",", ";", "\t")
 ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "windows-1252": "cp1252",
              "cp1252": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "iso-8859-1": "cp1252"}
@@ -112,6 +114,8 @@ def read_rows(source: BinaryIO, dialect: Dialect,
             row = dict(zip(columns, cells, strict=False))
             if len(cells) > width:
                 row[EXTRA] = str(len(cells) - width)
+            if "\x00" in "".join(cells):  # PostgreSQL cannot store it: the caller refuses the row
+                row[NUL_CELL] = next(name for name, cell in zip(columns, cells, strict=False) if "\x00" in cell)
             yield start, row
     except UnicodeDecodeError as error:
         raise ValidationFailed(f"the file is not {dialect.encoding.replace('-sig', '')} after line {reader.line_num} "

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any, Protocol
 
-from lojal.errors import ValidationFailed
+from lojal.errors import NUL_MESSAGE, ValidationFailed
 from lojal.integrations.mapping import MappingError, balance
-from lojal.transfer.csv_source import EXTRA
+from lojal.transfer.csv_source import EXTRA, NUL_CELL
 
 Rows = Iterable[tuple[int, dict[str, str]]]
 
@@ -93,6 +93,10 @@ def records(rows: Rows, file_format: Format, context: Context, name: str) -> Ite
 def _mapped(group: list[tuple[int, dict[str, str]]], file_format: Format, context: Context,
             key: str | None) -> Iterator[Record | Refused]:
     line = group[0][0]
+    for row_line, row in group:  # the whole order or customer, not the rest of it without that row
+        if NUL_CELL in row:
+            yield Refused(row_line, file_format.kind, key, row[NUL_CELL], NUL_MESSAGE)
+            return
     try:
         mapped = file_format.map(group, context)
     except MappingError as error:
