@@ -78,10 +78,9 @@ def _clients_sending_again(gather_seconds: float, clients: int, rounds: int) -> 
 
 
 def test_clients_answered_together_are_gathered_again_into_one_batch() -> None:
-    # Without gathering, the first client back is written alone and the others queue behind it:
-    # from then on two batches alternate.
-    alternating = _clients_sending_again(0.0, clients=8, rounds=6)
-    assert alternating[:3] == [8, 1, 7] and max(alternating[1:]) < 8
+    # Without gathering, the first client back is written alone and the others queue behind it,
+    # and from then on two batches alternate (e.g. 8, 1, 7, 1, 7): how they split depends on how
+    # fast the machine runs the clients, so only the gathered case is asserted.
     assert _clients_sending_again(1.0, clients=8, rounds=6) == [8] * 6
 
 
