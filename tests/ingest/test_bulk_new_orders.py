@@ -105,7 +105,7 @@ def test_customers_created_with_their_orders_start_with_the_right_aggregates(
         db: Session, shop: ShopWithKeys, pipelined: bool) -> None:
     """Customer lines followed by their orders in the same batches: new customers are inserted
     with their orders already counted. Cancelled orders, orders naming their customer with more
-    than the external id, guests by e-mail, an order sent twice in one batch and, in a second
+    than the external id, guests by e-mail, an order sent twice in one batch, a refund and, in a second
     file, new customers whose orders include one that exists: every customer's aggregates equal
     a recount from their orders."""
     from lojal.customers.repository import refresh_aggregates
@@ -127,6 +127,8 @@ def test_customers_created_with_their_orders_start_with_the_right_aggregates(
             first.append(order(f"g-{number}", f"c-{number}", total=200, placed_at=placed(3))
                          | {"customer": None, "email": f"gjest{number}@example.no"})
     first.insert(9, order("o-1-a", "c-1", total=1002, placed_at=placed(2), status="fulfilled"))  # twice in a batch
+    first.insert(2, {"type": "refund", "external_id": "r-1", "order_external_id": "o-0-a",  # in o-0-a's batch
+                     "refunded_at": placed(2), "lines": [{"line_external_id": "1", "quantity": 1, "amount": 500}]})
     assert ingest(db, shop, first, pipelined=pipelined).failed == 0
     second = [{"type": "customer", "external_id": "c-new", "email": "ny@example.no"},
               order("o-new", "c-new", total=4000, placed_at=placed(26)),
