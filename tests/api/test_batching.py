@@ -87,7 +87,7 @@ def test_clients_answered_together_are_gathered_again_into_one_batch() -> None:
 def test_gathering_waits_no_longer_than_allowed_for_a_client_that_does_not_come_back() -> None:
     sizes: list[int] = []
     batcher = WriteBatcher(lambda context, items: sizes.append(len(items)) or items, max_batch=8, writers=1,
-                           gather_seconds=0.5)
+                           gather_seconds=1.0)
 
     async def scenario() -> tuple[float, float]:
         await asyncio.gather(*(batcher.submit("k", None, number) for number in range(3)))  # expects 3 next
@@ -100,5 +100,7 @@ def test_gathering_waits_no_longer_than_allowed_for_a_client_that_does_not_come_
         return waited, loop.time() - started
 
     waited, then = asyncio.run(scenario())
-    assert 0.45 < waited < 2.0 and then < 0.3
+    # The first waits out the gathering time (a lower bound the event loop guarantees); the second
+    # is written without waiting for it (bounds far apart, so a slow machine does not matter).
+    assert 0.95 < waited < 5.0 and then < 0.9
     assert sizes == [3, 1, 1]
