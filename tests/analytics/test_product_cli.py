@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from lojal.cli.main import app
@@ -28,12 +28,18 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
 
 
-def test_run_prints_a_summary_and_stores_the_run(database: str) -> None:
+def _with_shop(database: str) -> Engine:
+    """The migrated database with the shop "Nordlys Sport" (slug nordlys-sport)."""
     engine = create_db_engine(database)
     upgrade(engine)
     with make_session_factory(engine)() as session:
         create_shop(session, ShopIn(name="Nordlys Sport", currency="NOK"))
         session.commit()
+    return engine
+
+
+def test_run_prints_a_summary_and_stores_the_run(database: str) -> None:
+    engine = _with_shop(database)
     result = CliRunner().invoke(app, ["analytics", "run", "--shop", "nordlys-sport"])
     assert result.exit_code == 0, result.output
     assert "insufficient_data" in result.output
@@ -46,11 +52,7 @@ def test_run_prints_a_summary_and_stores_the_run(database: str) -> None:
 
 
 def test_models_option_refuses_an_unknown_model_before_any_work(database: str) -> None:
-    engine = create_db_engine(database)
-    upgrade(engine)
-    with make_session_factory(engine)() as session:
-        create_shop(session, ShopIn(name="Nordlys Sport", currency="NOK"))
-        session.commit()
+    engine = _with_shop(database)
     refused = CliRunner().invoke(app, ["analytics", "run", "--shop", "nordlys-sport", "--models", "bg-nbd,nbd"])
     assert refused.exit_code != 0 and "unknown model 'nbd'" in refused.output
     accepted = CliRunner().invoke(app, ["analytics", "run", "--shop", "nordlys-sport",

@@ -8,22 +8,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from lojal.app import create_app
-from lojal.config import Settings
 from lojal.customers.repository import refresh_aggregates
-from lojal.db.engine import make_session_factory
 from lojal.kit.clock import utcnow
 from lojal.models import Customer, Order, OrderLine
-from tests.fixtures.api import auth, make_shop
+from tests.fixtures.api import app_on_committed_database, auth
 from tests.ingest.test_bulk_endpoint import ndjson, order
 
 
 def test_the_same_file_sent_twice_at_once_is_stored_once(committed_engine: Engine, tmp_path: Any) -> None:
-    factory = make_session_factory(committed_engine)
-    with factory() as session:
-        shop = make_shop(session, "Samtidig")
-    settings = Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="x" * 40, bulk_batch_size=50)
-    app = create_app(settings, session_factory=factory)
+    factory, shop, app = app_on_committed_database(committed_engine, tmp_path, "Samtidig", bulk_batch_size=50)
     # 60 customers (batches of 50: more than a COPY's threshold), then 120 orders.
     lines: list[Any] = [{"type": "customer", "external_id": f"c-{number}", "email": f"k{number}@example.no"}
                         for number in range(60)]

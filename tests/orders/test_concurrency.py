@@ -5,19 +5,13 @@ import threading
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from lojal.app import create_app
-from lojal.config import Settings
-from lojal.db.engine import make_session_factory
 from lojal.models import Customer, DomainEvent, Order, OrderLine
-from tests.fixtures.api import auth, make_shop
+from tests.fixtures.api import app_on_committed_database, auth
 from tests.orders.test_order_endpoints import order_payload
 
 
 def test_same_order_sent_concurrently_makes_one_order(committed_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    factory = make_session_factory(committed_engine)
-    with factory() as session:
-        shop = make_shop(session, "Parallell")
-    app = create_app(Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="x" * 40), session_factory=factory)
+    factory, shop, app = app_on_committed_database(committed_engine, tmp_path, "Parallell")
     rounds, parallel = 10, 8
     statuses: list[int] = []
     lock = threading.Lock()
@@ -52,10 +46,7 @@ def test_same_order_sent_concurrently_makes_one_order(committed_engine: Engine, 
 def test_first_orders_of_a_new_customer_sent_concurrently_all_count(committed_engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The transaction that creates the customer does not lock it (no one else can see it yet);
     the others wait for its commit, lock the row, and the aggregates count every order."""
-    factory = make_session_factory(committed_engine)
-    with factory() as session:
-        shop = make_shop(session, "Parallell")
-    app = create_app(Settings(database_url="sqlite://", data_dir=tmp_path, secret_key="x" * 40), session_factory=factory)
+    factory, shop, app = app_on_committed_database(committed_engine, tmp_path, "Parallell")
     rounds, parallel = 5, 8
     statuses: list[int] = []
     lock = threading.Lock()

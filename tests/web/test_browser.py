@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from lojal.app import create_app
 from lojal.auth import service as users
@@ -24,6 +20,7 @@ from lojal.db.migrate import upgrade
 from lojal.orders.schemas import ORDER_EXAMPLE
 from lojal.shops.schemas import ShopIn
 from lojal.shops.service import create_api_key, create_shop
+from tests.fixtures.server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +28,6 @@ CHROMIUM = os.environ.get("LOJAL_TEST_CHROMIUM") or shutil.which("chromium") or 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 PASSWORD = "korrekt-hest-batteri"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -51,19 +42,10 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         users.grant_role(session, users.create_user(session, "eier@nordlys.no", PASSWORD), shop, "owner")
         session.commit()
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path, secret_key="s" * 48, environment="test")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine=engine), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", key
+        with serving(create_app(settings, engine=engine)) as url:
+            yield url, key
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 

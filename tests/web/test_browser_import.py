@@ -6,13 +6,10 @@ import bar reach 100 %, and the import report appears with its counts. Skips wit
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from lojal.app import create_app
 from lojal.auth import service as users
@@ -21,7 +18,8 @@ from lojal.db.engine import create_db_engine, make_session_factory
 from lojal.db.migrate import upgrade
 from lojal.shops.schemas import ShopIn
 from lojal.shops.service import create_shop
-from tests.web.test_browser import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, free_port
+from tests.fixtures.server import serving
+from tests.web.test_browser import CHROMIUM, CHROMIUM_FLAGS, PASSWORD
 
 pytestmark = pytest.mark.browser
 ORDERS = 400
@@ -61,19 +59,10 @@ def live_server_with_worker(tmp_path: Path) -> Iterator[str]:
         session.commit()
     settings = Settings(database_url=str(engine.url), data_dir=tmp_path, secret_key="s" * 48, environment="test",
                         bulk_batch_size=50, worker=WorkerSettings(poll_interval_seconds=0.2))
-    port = free_port()
-    app = create_app(settings, engine=engine, start_worker=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serving(create_app(settings, engine=engine, start_worker=True)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         engine.dispose()
 
 
