@@ -48,6 +48,7 @@ KINDS: dict[str, type[BaseModel]] = {"product": BulkProductIn, "customer": BulkC
                                      "refund": RefundIn, "event": CustomerEventIn}
 ORDER_OF_KINDS = ("product", "customer", "order", "refund", "event")
 MAX_LISTED_ERRORS = 1000
+DEFAULT_BATCH_SIZE = 5000  # as Settings.bulk_batch_size
 
 
 @dataclass
@@ -91,7 +92,7 @@ class BulkIngestor:
     """Feed it lines (or already-parsed records); it applies them every ``batch_size`` records and
     calls ``after_batch`` (the edge's commit) after each batch."""
 
-    def __init__(self, session: Session, shop: Shop, *, batch_size: int = 1000,
+    def __init__(self, session: Session, shop: Shop, *, batch_size: int = DEFAULT_BATCH_SIZE,
                  after_batch: Callable[[], None] | None = None, now: Callable[[], datetime] = utcnow,
                  pipelined: bool = False) -> None:
         self.session, self.shop, self.batch_size = session, shop, batch_size

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from lojal.errors import ValidationFailed
-from lojal.ingest.bulk import BulkIngestor, BulkReport, LineError
+from lojal.ingest.bulk import DEFAULT_BATCH_SIZE, BulkIngestor, BulkReport, LineError
 from lojal.models import Shop
 from lojal.transfer import repository
 from lojal.transfer.csv_source import SAMPLE_BYTES, Dialect, detect, read_rows
@@ -35,7 +35,7 @@ class ImportOptions:
     encoding: str | None = None
     delimiter: str | None = None
     decimal_comma: bool | None = None
-    batch_size: int = 1000
+    batch_size: int = DEFAULT_BATCH_SIZE
 
 
 @dataclass
