@@ -42,23 +42,58 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     insert_tuples(session, table, columns, [tuple(row[name] for name in columns) for row in rows])
 
 
-def insert_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+def insert_tuples(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]], *,
+                  converted: bool = False) -> None:
     """Insert rows given as tuples in the order of ``columns`` (the ingestion path builds them so,
-    without a dict per row)."""
+    without a dict per row). ``converted``: the values are in the form the raw insert sends already
+    (``raw_converter``; the bulk path converts them in its parsing thread)."""
     if not rows:
         return
     dialect = session.get_bind().dialect
-    if dialect.name == "postgresql" and len(rows) >= COPY_THRESHOLD:
+    if dialect.name == "postgresql" and (converted or len(rows) >= COPY_THRESHOLD):
         raw_insert = _copy_rows
     elif dialect.name == "sqlite":
         raw_insert = _sqlite_executemany
     else:
+        if converted:
+            raise ValueError(f"no raw insert of converted rows on {dialect.name}")
         session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    if not converted:
+        convert = raw_converter(dialect.name, table, columns)
+        rows = [convert(row) for row in rows]
     try:
         raw_insert(session, table, columns, rows)
     except dialect.loaded_dbapi.IntegrityError as error:  # as SQLAlchemy raises it, for callers' savepoints
         raise IntegrityError(f"INSERT INTO {table.name}", None, error) from error
+
+
+def raw_converter(dialect: str, table: Table, columns: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function turning a row of values for ``columns`` into what the raw batch insert sends: on
+    SQLite datetimes, dates, booleans and JSON as the text the columns hold; on PostgreSQL JSON as
+    text (COPY formats the rest itself). One converter serves one batch: it remembers the moments
+    it converted (a batch repeats its ``created_at``) and the JSON objects (a new order's events
+    share one payload)."""
+    datetime_text = _sqlite_datetime_memo()
+    json_text = _json_text_memo()
+    if dialect == "sqlite":
+        converters = _sqlite_converters(table, columns)
+    else:
+        converters = [_json_text if _is_json(table.c[name].type) else None for name in columns]
+    conversions = [(position, datetime_text if convert is _sqlite_datetime else json_text if convert is _json_text
+                    else convert) for position, convert in enumerate(converters) if convert is not None]
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not conversions:
+            return row
+        values = list(row)
+        for position, conversion in conversions:
+            value = values[position]
+            if value is not None:
+                values[position] = conversion(value)
+        return tuple(values)
+
+    return convert
 
 
 def _is_json(column_type: Any) -> bool:
@@ -69,22 +104,27 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _json_text_memo() -> Callable[[Any], str]:
+    """``_json_text`` remembering its answers by object for one batch (the object is kept, so its
+    id cannot be reused while remembered)."""
+    seen: dict[int, tuple[Any, str]] = {}
+
+    def convert(value: Any) -> str:
+        remembered = seen.get(id(value))
+        if remembered is None:
+            remembered = seen[id(value)] = (value, _json_text(value))
+        return remembered[1]
+
+    return convert
+
+
 def _copy_rows(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """COPY in text format; JSON goes as its text, which the server parses into the column."""
-    json_positions = [position for position, name in enumerate(columns) if _is_json(table.c[name].type)]
+    """COPY in text format of converted rows (JSON as its text, which the server parses)."""
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        if not json_positions:
-            for row in rows:
-                copy.write_row(row)
-            return
         for row in rows:
-            values = list(row)
-            for position in json_positions:
-                if values[position] is not None:
-                    values[position] = _json_text(values[position])
-            copy.write_row(values)
+            copy.write_row(row)
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -142,22 +182,9 @@ SQLITE_ROWS_PER_STATEMENT = 512
 
 
 def _sqlite_executemany(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    datetime_text = _sqlite_datetime_memo()
-    conversions = [(position, datetime_text if convert is _sqlite_datetime else convert)
-                   for position, convert in enumerate(_sqlite_converters(table, columns)) if convert is not None]
-    values: list[Any] = rows
-    if conversions:
-        values = []
-        for row in rows:
-            row_values = list(row)
-            for position, convert in conversions:
-                value = row_values[position]
-                if value is not None:
-                    row_values[position] = convert(value)
-            values.append(row_values)
     raw = session.connection().connection.dbapi_connection
     assert raw is not None
-    sqlite_insert_many(raw, f"INSERT INTO {table.name} ({', '.join(columns)})", len(columns), values)
+    sqlite_insert_many(raw, f"INSERT INTO {table.name} ({', '.join(columns)})", len(columns), rows)
 
 
 def sqlite_insert_many(raw: Any, head: str, width: int, rows: list[Any]) -> None:

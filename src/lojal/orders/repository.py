@@ -45,10 +45,11 @@ def lines_of(session: Session, shop_id: int, order_ids: list[int]) -> dict[int, 
 
 
 def insert_orders(session: Session, order_columns: tuple[str, ...], order_rows: list[tuple[Any, ...]],
-                  line_columns: tuple[str, ...], line_rows: list[tuple[Any, ...]]) -> None:
-    """New orders and lines, each a tuple in the order of its columns."""
-    insert_tuples(session, orders, order_columns, order_rows)
-    insert_tuples(session, lines, line_columns, line_rows)
+                  line_columns: tuple[str, ...], line_rows: list[tuple[Any, ...]], *, converted: bool = False) -> None:
+    """New orders and lines, each a tuple in the order of its columns (``converted``: as
+    ``db.upsert.insert_tuples`` takes them)."""
+    insert_tuples(session, orders, order_columns, order_rows, converted=converted)
+    insert_tuples(session, lines, line_columns, line_rows, converted=converted)
 
 
 def update_order(session: Session, shop_id: int, order_id: int, values: dict[str, Any]) -> None:

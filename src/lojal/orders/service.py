@@ -15,6 +15,7 @@ from lojal.customers import repository as customer_repository  # aggregates live
 from lojal.customers import service as customers
 from lojal.customers.schemas import CustomerRef
 from lojal.db.ids import allocate_ids
+from lojal.db.upsert import raw_converter
 from lojal.errors import Conflict, ValidationFailed
 from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.models import Shop
@@ -179,27 +180,58 @@ def _without_person(order: OrderIn) -> OrderIn:
 
 def _order_values(order: OrderIn) -> dict[str, Any]:
     values = {name: getattr(order, name) for name in ORDER_FIELDS}
-    if order.customer is not None and order.email is None:
-        values["email"] = order.customer.email
+    values["email"] = _order_email(order)
     return values
 
 
-LINE_COLUMNS = ("shop_id", "id", "order_id", "external_id", "position", "product_id", "variant_id",
-                "product_external_id", "variant_external_id", "sku", "name", "quantity", "unit_price",
-                "discount", "total", "refunded_quantity", "refunded_amount")
+def _order_email(order: OrderIn) -> str | None:
+    """The order's e-mail, or its customer's when it names none."""
+    if order.email is None and order.customer is not None:
+        return order.customer.email
+    return order.email
+
+
+ORDER_TAIL = (*ORDER_FIELDS, "refunded_total", "source", "source_updated_at", "created_at", "updated_at", "paid_at",
+              "fulfilled_at", "cancelled_at")
+ORDER_COLUMNS = ("shop_id", "id", "external_id", "customer_id", *ORDER_TAIL)
+"""A new order's row: what only the database knows first (ids, customer), then the tail."""
+LINE_TAIL = ("external_id", "position", "product_external_id", "variant_external_id", "sku", "name", "quantity",
+             "unit_price", "discount", "total", "refunded_quantity", "refunded_amount")
+LINE_COLUMNS = ("shop_id", "id", "order_id", "product_id", "variant_id", *LINE_TAIL)
+
+
+class NewOrderRows:
+    """Makes new orders' rows for one batch (one ``now``), less what only the database knows
+    (ids, customer, catalogue), in the form the raw batch insert sends
+    (``insert_tuples(converted=True)``): ``ORDER_TAIL`` values and ``LINE_TAIL`` values per line."""
+
+    def __init__(self, dialect: str, now: datetime) -> None:
+        self.now = now
+        self._order = raw_converter(dialect, repository.orders, ORDER_TAIL)
+        self._line = raw_converter(dialect, repository.lines, LINE_TAIL)
+
+    def __call__(self, order: OrderIn) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        now, placed, status = self.now, order.placed_at, order.status
+        tail = (order.order_number, _order_email(order), placed, order.currency, status, order.subtotal,
+                order.discount_total, order.shipping_total, order.tax_total, order.taxes_included, order.total,
+                order.discount_codes, order.attributes, 0, "api", order.updated_at, now, now,
+                order.paid_at or (placed if status in PAID_STATUSES else None),
+                order.fulfilled_at or (placed if status == "fulfilled" else None),
+                order.cancelled_at or (placed if status == "cancelled" else None))
+        convert_line = self._line
+        return self._order(tail), [
+            convert_line((line.external_id, position, line.product_external_id, line.variant_external_id, line.sku,
+                          line.name, line.quantity, line.unit_price, line.discount, line.total, 0, 0))
+            for position, line in enumerate(order.lines, start=1)]
 
 
 def _line_row(shop_id: int, line_id: int, order_id: int, position: int, line: OrderLineIn,
               catalogue: _Catalogue) -> tuple[Any, ...]:
-    """A new line in the order of ``LINE_COLUMNS``."""
+    """A new line in the order of ``LINE_COLUMNS``, not converted."""
     product_id, variant_id = catalogue.ids_for(line)
-    return (shop_id, line_id, order_id, line.external_id, position, product_id, variant_id,
+    return (shop_id, line_id, order_id, product_id, variant_id, line.external_id, position,
             line.product_external_id, line.variant_external_id, line.sku, line.name, line.quantity,
             line.unit_price, line.discount, line.total, 0, 0)
-
-
-ORDER_COLUMNS = ("shop_id", "id", "external_id", "customer_id", *ORDER_FIELDS, "refunded_total", "source",
-                 "source_updated_at", "created_at", "updated_at", "paid_at", "fulfilled_at", "cancelled_at")
 
 
 def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn, int]],
@@ -208,21 +240,19 @@ def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn
         return []
     order_ids = allocate_ids(session, "orders", len(new_items))
     line_ids = iter(allocate_ids(session, "order_lines", sum(len(order.lines) for _, order, _ in new_items)))
+    rows_of = NewOrderRows(session.get_bind().dialect.name, now)
     order_rows, line_rows, results = [], [], []
+    shop_id, ids_for = shop.id, catalogue.ids_for if catalogue.products or catalogue.variants else None
     for order_id, (external_id, order, customer_id) in zip(order_ids, new_items, strict=True):
-        values = _order_values(order)
-        placed, status = order.placed_at, order.status
-        order_rows.append((
-            shop.id, order_id, external_id, customer_id, *(values[name] for name in ORDER_FIELDS), 0, "api",
-            order.updated_at, now, now,
-            order.paid_at or (placed if status in PAID_STATUSES else None),
-            order.fulfilled_at or (placed if status == "fulfilled" else None),
-            order.cancelled_at or (placed if status == "cancelled" else None),
-        ))
-        for position, line in enumerate(order.lines, start=1):
-            line_rows.append(_line_row(shop.id, next(line_ids), order_id, position, line, catalogue))
+        order_tail, line_tails = rows_of(order)
+        order_rows.append((shop_id, order_id, external_id, customer_id, *order_tail))
+        if ids_for is None:
+            line_rows.extend([(shop_id, next(line_ids), order_id, None, None, *tail) for tail in line_tails])
+        else:
+            line_rows.extend([(shop_id, next(line_ids), order_id, *ids_for(line), *tail)
+                              for line, tail in zip(order.lines, line_tails, strict=True)])
         results.append(OrderResult(external_id, order_id, created=True, changed=True))
-    repository.insert_orders(session, ORDER_COLUMNS, order_rows, LINE_COLUMNS, line_rows)
+    repository.insert_orders(session, ORDER_COLUMNS, order_rows, LINE_COLUMNS, line_rows, converted=True)
     return results
 
 
