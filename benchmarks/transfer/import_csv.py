@@ -78,7 +78,7 @@ def csv_to_ndjson(csv_path: Path, ndjson_path: Path) -> None:
 def run_side(side: str, url: str, path: Path) -> None:
     """In a child process: import the file, print orders/s and peak memory as JSON."""
     from lojal.db.engine import create_db_engine, make_session_factory
-    from lojal.ingest.bulk import BulkIngestor
+    from lojal.ingest.bulk import BulkIngestor, pipelining_pays
     from lojal.shops.service import get_shop
     from lojal.transfer.imports import ImportOptions, import_file
 
@@ -92,7 +92,7 @@ def run_side(side: str, url: str, path: Path) -> None:
         if side == "csv":
             with path.open("rb") as source:
                 report = import_file(session, shop, "orders", "shopify", source, ImportOptions(skip_bad_rows=True),
-                                     after_batch=session.commit, pipelined=True)
+                                     after_batch=session.commit, pipelined=pipelining_pays(session))
             session.commit()
             orders, failed = report.bulk.counts.get("order", 0), report.bulk.failed
         else:

@@ -13,7 +13,7 @@ from lojal.config import get_settings
 from lojal.db.engine import make_session_factory
 from lojal.db.migrate import upgrade
 from lojal.demo.club import credit_history, set_up_demo_club
-from lojal.ingest.bulk import BulkIngestor
+from lojal.ingest.bulk import BulkIngestor, pipelining_pays
 from lojal.kit.clock import utcnow
 from lojal.shops import repository as shops_repository
 from lojal.shops import service as shops
@@ -50,7 +50,7 @@ def demo(customers: int = typer.Option(5000, help="How many customers to generat
             session.commit()
             config = DemoConfig(customers=customers, seed=seed)
             ingestor = BulkIngestor(session, shop, batch_size=settings.bulk_batch_size, after_batch=session.commit,
-                                    pipelined=True)
+                                    pipelined=pipelining_pays(session))
             columns = (TextColumn("loading the demo shop"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        TimeRemainingColumn())
             with Progress(*columns, console=console) as progress:

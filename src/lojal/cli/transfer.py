@@ -12,6 +12,7 @@ from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progre
 
 from lojal.cli.common import console, errors, transaction
 from lojal.config import get_settings
+from lojal.ingest.bulk import pipelining_pays
 from lojal.shops import service as shops
 from lojal.transfer import export as exports
 from lojal.transfer.imports import ImportOptions, ImportReport, import_file
@@ -35,7 +36,7 @@ def _import(what: str, file: Path, shop: str, file_format: str, skip_bad_rows: b
     with transaction() as session, file.open("rb") as source, Progress(*columns, console=console) as progress:
         task = progress.add_task("bytes", total=file.stat().st_size)
         report = import_file(session, shops.get_shop(session, shop), what, file_format, source, options,
-                             after_batch=session.commit, pipelined=True,
+                             after_batch=session.commit, pipelined=pipelining_pays(session),
                              on_bytes=lambda done: progress.update(task, completed=done))
         progress.update(task, completed=file.stat().st_size)
         if not report.imported:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from lojal.api.deps import Ingest, get_session
 from lojal.api.idempotency import JSON, json_bytes
 from lojal.errors import ValidationFailed
-from lojal.ingest.bulk import BulkIngestor
+from lojal.ingest.bulk import BulkIngestor, pipelining_pays
 from lojal.kit.clock import utcnow
 from lojal.models import IdempotencyRecord
 
@@ -63,7 +63,8 @@ async def bulk(request: Request, principal: Ingest, session: Annotated[Session, 
     if idempotency_key is not None:
         stored = await run_in_threadpool(_stored, session, principal.shop.id, idempotency_key)
     ingestor = BulkIngestor(session, principal.shop, batch_size=request.app.state.settings.bulk_batch_size,
-                            after_batch=session.commit, pipelined=stored is None)
+                            after_batch=session.commit,
+                            pipelined=stored is None and pipelining_pays(session))
     fingerprint = hashlib.sha256(b"POST " + request.url.path.encode() + b"\n")
     line_number, buffer, batch = 0, b"", []
     try:
