@@ -46,7 +46,7 @@ def insert_tuples(session: Session, table: Table, columns: tuple[str, ...], rows
                   converted: bool = False) -> None:
     """Insert rows given as tuples in the order of ``columns`` (the ingestion path builds them so,
     without a dict per row). ``converted``: the values are in the form the raw insert sends already
-    (``raw_converter``; the bulk path converts them in its parsing thread)."""
+    (made with ``raw_converter``, as new orders' rows are: ``orders.service.NewOrderRows``)."""
     if not rows:
         return
     dialect = session.get_bind().dialect
