@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from datetime import datetime
 from typing import Any
 
@@ -179,25 +180,40 @@ def _without_person(order: OrderIn) -> OrderIn:
 
 
 def _order_values(order: OrderIn) -> dict[str, Any]:
-    values = {name: getattr(order, name) for name in ORDER_FIELDS}
-    values["email"] = _order_email(order)
-    return values
-
-
-def _order_email(order: OrderIn) -> str | None:
-    """The order's e-mail, or its customer's when it names none."""
-    if order.email is None and order.customer is not None:
-        return order.customer.email
-    return order.email
+    return dict(zip(ORDER_FIELDS, _order_field_values(order), strict=True))
 
 
 ORDER_TAIL = (*ORDER_FIELDS, "refunded_total", "source", "source_updated_at", "created_at", "updated_at", "paid_at",
               "fulfilled_at", "cancelled_at")
 ORDER_COLUMNS = ("shop_id", "id", "external_id", "customer_id", *ORDER_TAIL)
 """A new order's row: what only the database knows first (ids, customer), then the tail."""
-LINE_TAIL = ("external_id", "position", "product_external_id", "variant_external_id", "sku", "name", "quantity",
-             "unit_price", "discount", "total", "refunded_quantity", "refunded_amount")
+LINE_TAIL = ("external_id", "position", *LINE_FIELDS, "refunded_quantity", "refunded_amount")
 LINE_COLUMNS = ("shop_id", "id", "order_id", "product_id", "variant_id", *LINE_TAIL)
+_order_fields = attrgetter(*ORDER_FIELDS)
+_line_fields = attrgetter(*LINE_FIELDS)
+_EMAIL = ORDER_FIELDS.index("email")
+
+
+def _order_field_values(order: OrderIn) -> tuple[Any, ...]:
+    """The ``ORDER_FIELDS`` values; the e-mail is the customer's when the order names none."""
+    fields = _order_fields(order)
+    if fields[_EMAIL] is None and order.customer is not None:
+        fields = (*fields[:_EMAIL], order.customer.email, *fields[_EMAIL + 1:])
+    return fields
+
+
+def _order_tail(order: OrderIn, now: datetime) -> tuple[Any, ...]:
+    """A new order's ``ORDER_TAIL`` values, not converted."""
+    placed, status = order.placed_at, order.status
+    return (*_order_field_values(order), 0, "api", order.updated_at, now, now,
+            order.paid_at or (placed if status in PAID_STATUSES else None),
+            order.fulfilled_at or (placed if status == "fulfilled" else None),
+            order.cancelled_at or (placed if status == "cancelled" else None))
+
+
+def _line_tail(line: OrderLineIn, position: int) -> tuple[Any, ...]:
+    """A new line's ``LINE_TAIL`` values, not converted."""
+    return (line.external_id, position, *_line_fields(line), 0, 0)
 
 
 class NewOrderRows:
@@ -211,27 +227,15 @@ class NewOrderRows:
         self._line = raw_converter(dialect, repository.lines, LINE_TAIL)
 
     def __call__(self, order: OrderIn) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
-        now, placed, status = self.now, order.placed_at, order.status
-        tail = (order.order_number, _order_email(order), placed, order.currency, status, order.subtotal,
-                order.discount_total, order.shipping_total, order.tax_total, order.taxes_included, order.total,
-                order.discount_codes, order.attributes, 0, "api", order.updated_at, now, now,
-                order.paid_at or (placed if status in PAID_STATUSES else None),
-                order.fulfilled_at or (placed if status == "fulfilled" else None),
-                order.cancelled_at or (placed if status == "cancelled" else None))
         convert_line = self._line
-        return self._order(tail), [
-            convert_line((line.external_id, position, line.product_external_id, line.variant_external_id, line.sku,
-                          line.name, line.quantity, line.unit_price, line.discount, line.total, 0, 0))
-            for position, line in enumerate(order.lines, start=1)]
+        return self._order(_order_tail(order, self.now)), [
+            convert_line(_line_tail(line, position)) for position, line in enumerate(order.lines, start=1)]
 
 
 def _line_row(shop_id: int, line_id: int, order_id: int, position: int, line: OrderLineIn,
               catalogue: _Catalogue) -> tuple[Any, ...]:
     """A new line in the order of ``LINE_COLUMNS``, not converted."""
-    product_id, variant_id = catalogue.ids_for(line)
-    return (shop_id, line_id, order_id, product_id, variant_id, line.external_id, position,
-            line.product_external_id, line.variant_external_id, line.sku, line.name, line.quantity,
-            line.unit_price, line.discount, line.total, 0, 0)
+    return (shop_id, line_id, order_id, *catalogue.ids_for(line), *_line_tail(line, position))
 
 
 def _insert_new(session: Session, shop: Shop, new_items: list[tuple[str, OrderIn, int]],
