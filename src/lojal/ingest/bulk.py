@@ -162,12 +162,22 @@ class BulkIngestor:
             return
         kind = record.pop("type", None)
         external_id = record.get("external_id") if isinstance(record.get("external_id"), str) else None
+        self._validated(line_number, kind, external_id, record, None)
+
+    def feed_json(self, line_number: int, kind: str, external_id: str | None, raw: bytes) -> None:
+        """Feed one record given as its JSON object without ``type`` (validated straight from the
+        JSON: a record mapped in another process)."""
+        self.report.received += 1
+        self._validated(line_number, kind, external_id, None, raw)
+
+    def _validated(self, line_number: int, kind: Any, external_id: str | None, record: dict[str, Any] | None,
+                   raw: bytes | None) -> None:
         if kind not in KINDS:
             self._error(LineError(line_number, kind if isinstance(kind, str) else None, external_id, "type",
                                             f"type must be one of {', '.join(ORDER_OF_KINDS)}"))
             return
         try:
-            data = KINDS[kind].model_validate(record)
+            data = KINDS[kind].model_validate(record) if raw is None else KINDS[kind].model_validate_json(raw)
             if kind == "order":
                 check_order_without_shop(self.currency, data)
             elif kind == "customer":  # here, not in the writer thread: it is the busier one

@@ -10,7 +10,7 @@ transaction back. With ``skip_bad_rows`` the good rows are stored, batch by batc
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -24,9 +24,9 @@ from lojal.transfer import repository
 from lojal.transfer.csv_source import SAMPLE_BYTES, Dialect, detect, read_rows
 from lojal.transfer.formats import FORMATS
 from lojal.transfer.formats.base import Context, Record, Refused, check_columns, records
+from lojal.transfer.reader import ROWS_PER_CALL, Mapped, read_in_process, worth_a_process
 
 CUSTOMER_BATCH = 1000
-ROWS_PER_CALL = 500
 
 
 @dataclass
@@ -105,7 +105,7 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
                 options: ImportOptions, *, after_batch: Callable[[], None] | None = None,
                 on_bytes: Callable[[int], None] | None = None,
                 on_rows: Callable[[int], None] | None = None, check_only: bool = False,
-                pipelined: bool = False) -> ImportReport:
+                pipelined: bool = False, reader_process: bool | None = None) -> ImportReport:
     """Import ``source`` (a seekable binary file). ``after_batch`` (the edge's commit) is called
     after each stored batch when ``skip_bad_rows``; otherwise nothing is committed here and the
     caller commits when ``report.imported``, or rolls back. ``on_rows`` hears the rows read so far
@@ -113,7 +113,8 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
     validated and nothing is written (``report.imported``: the file has no bad rows). ``pipelined``
     stores a batch in a writer thread while the next is read (orders and events; customers are
     compared with the stored ones as they are read, so they are not): the caller must not use the
-    session until this returns."""
+    session until this returns. ``reader_process``: read and map the rows in a second process
+    (``transfer.reader``); by default orders files of several megabytes are, on more than one core."""
     file_format = _file_format(what, format_name)
     sample = source.read(SAMPLE_BYTES)
     source.seek(0)
@@ -127,8 +128,20 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
     counter = _RowCounter(on_rows)
     customers = _CustomerFilter(session, shop.id) if what == "customers" and not check_only else None
     name = f"{format_name} {what}"
-    for item in records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name):
-        if isinstance(item, Refused):
+    if reader_process is None:  # customers are compared with the stored ones as Python values: read here
+        reader_process = what != "customers" and worth_a_process(source)
+    items: Iterator[Record | Refused | Mapped]
+    if reader_process:
+        items = read_in_process(source, what, format_name, dialect, context, name, counter.seen, on_bytes)
+    else:
+        items = records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name)
+    for item in items:
+        if isinstance(item, Mapped):
+            if not ingestor.discarding or check_only:
+                ingestor.feed_json(item.line, item.kind, item.external_id, item.raw)
+            else:
+                ingestor.pass_over()
+        elif isinstance(item, Refused):
             ingestor.refuse(LineError(item.line, item.kind, item.external_id, item.field, item.message))
         elif customers is not None and not ingestor.discarding:
             customers.add(item, ingestor)
@@ -163,6 +176,12 @@ class _RowCounter:
             if self.rows % ROWS_PER_CALL == 0:
                 self.on_rows(self.rows)
             yield item
+
+    def seen(self, rows: int) -> None:
+        """The rows read so far, as counted elsewhere (the reader process)."""
+        self.rows = rows
+        if self.on_rows is not None:
+            self.on_rows(rows)
 
     def done(self) -> None:
         if self.on_rows is not None:
