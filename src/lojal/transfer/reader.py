@@ -28,7 +28,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -56,7 +56,7 @@ Shopify export: the child goes on while the importer writes a batch)."""
 class Mapped:
     """A record the child mapped: its JSON, validated by the importer."""
 
-    __slots__ = ("line", "kind", "external_id", "raw")
+    __slots__ = ("external_id", "kind", "line", "raw")
 
     def __init__(self, line: int, kind: str, external_id: str | None, raw: bytes) -> None:
         self.line, self.kind, self.external_id, self.raw = line, kind, external_id, raw
