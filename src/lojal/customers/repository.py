@@ -175,9 +175,8 @@ def add_new_orders(session: Session, shop_id: int, totals: dict[int, tuple[int, 
     try:
         if session.get_bind().dialect.name == "postgresql":
             cursor.execute(_ADD_NEW_ORDERS_POSTGRESQL, {
-                "shop_id": shop_id, "now": now, "ids": [customer_id for customer_id, _ in ordered],
-                "counts": [item[0] for _, item in ordered], "spent": [item[1] for _, item in ordered],
-                "first": [item[2] for _, item in ordered], "last": [item[3] for _, item in ordered]})
+                "shop_id": shop_id, "now": now,
+                "rows": orjson.dumps([(customer_id, *item) for customer_id, item in ordered]).decode()})
         else:
             now_text = sqlite_datetime(now)
             values = [(customer_id, count, spent, sqlite_datetime(first), sqlite_datetime(last))
@@ -197,10 +196,14 @@ UPDATE customers AS c SET
     first_order_at = LEAST(c.first_order_at, d.first),
     last_order_at = GREATEST(c.last_order_at, d.last),
     updated_at = %(now)s
-FROM unnest(%(ids)s::bigint[], %(counts)s::bigint[], %(spent)s::bigint[], %(first)s::timestamptz[],
-            %(last)s::timestamptz[]) AS d(id, count, spent, first, last)
+FROM (SELECT (row->>0)::bigint AS id, (row->>1)::bigint AS count, (row->>2)::bigint AS spent,
+             (row->>3)::timestamptz AS first, (row->>4)::timestamptz AS last
+      FROM json_array_elements(%(rows)s::json) AS row) AS d
 WHERE c.shop_id = %(shop_id)s AND c.id = d.id
 """
+# The rows travel as one JSON text ([[id, count, spent, first, last], ...]; orjson writes the
+# times in ISO 8601 with their offset): psycopg's array parameters cost 0.5 us per element of the
+# writer's CPU (see db.filters.one_of).
 # LEAST/GREATEST ignore NULLs on PostgreSQL; SQLite's MIN/MAX of values do not, hence COALESCE.
 # One UPDATE ... FROM (VALUES ...) per few hundred customers, not an executemany of one UPDATE each:
 # sqlite3 lets go of Python's lock at every statement run (see db.upsert.sqlite_insert_many).

@@ -23,6 +23,15 @@ def is_analyse_point(batch_number: int) -> bool:
     return batch_number == 1
 
 
+LOAD_STATISTICS_TARGET = 10
+"""The sample a load's ANALYZE takes (300 rows per unit: 3,000 rows per table instead of the
+default 30,000). Row counts and key spreads are what the load's plans need; the three ANALYZEs of
+a 100,000-order load took 0.36 s with the default sample. Autovacuum analyses with the default
+sample later."""
+
+
 def refresh_planner_statistics(session: Session, tables: tuple[str, ...] = HUB_TABLES) -> None:
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL default_statistics_target = {LOAD_STATISTICS_TARGET}"))
         session.execute(text(f"ANALYZE {', '.join(tables)}"))
+        session.execute(text("RESET default_statistics_target"))

@@ -73,27 +73,42 @@ def raw_converter(dialect: str, table: Table, columns: tuple[str, ...]) -> Calla
     SQLite datetimes, dates, booleans and JSON as the text the columns hold; on PostgreSQL JSON as
     text (COPY formats the rest itself). One converter serves one batch: it remembers the moments
     it converted (a batch repeats its ``created_at``) and the JSON objects (a new order's events
-    share one payload)."""
-    datetime_text = _sqlite_datetime_memo()
-    json_text = _json_text_memo()
+    share one payload).
+
+    The function is written for the columns (``_converter_source``): one expression per column
+    instead of a loop over a list of the row's values, a third of the time of the generic loop
+    on the bulk path, where it runs for every order, line and event."""
     if dialect == "sqlite":
         converters = _sqlite_converters(table, columns)
     else:
         converters = [_json_text if _is_json(table.c[name].type) else None for name in columns]
-    conversions = [(position, datetime_text if convert is _sqlite_datetime else json_text if convert is _json_text
-                    else convert) for position, convert in enumerate(converters) if convert is not None]
+    if all(convert is None for convert in converters):
+        return _unchanged
+    memos = {_sqlite_datetime: _sqlite_datetime_memo(), _json_text: _json_text_memo()}
+    functions = [None if convert is None else memos.get(convert, convert) for convert in converters]
+    namespace: dict[str, Any] = {f"convert_{position}": function for position, function in enumerate(functions)
+                                 if function is not None}
+    exec(_converter_source(functions), namespace)  # noqa: S102 - our own text, from column positions only
+    return namespace["convert"]
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        if not conversions:
-            return row
-        values = list(row)
-        for position, conversion in conversions:
-            value = values[position]
-            if value is not None:
-                values[position] = conversion(value)
-        return tuple(values)
 
-    return convert
+def _unchanged(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return row
+
+
+@lru_cache(maxsize=256)
+def _converter_source_for(shape: tuple[bool, ...]) -> str:
+    names = [f"value_{position}" for position in range(len(shape))]
+    values = [f"None if {name} is None else convert_{position}({name})" if converts else name
+              for position, (name, converts) in enumerate(zip(names, shape, strict=True))]
+    return (f"def convert(row):\n    ({', '.join(names)},) = row\n"
+            f"    return ({', '.join(values)},)\n")
+
+
+def _converter_source(functions: list[Any]) -> str:
+    """``def convert(row)`` unpacking the row and converting the values at the positions with a
+    function (``convert_<position>``), None staying None."""
+    return _converter_source_for(tuple(function is not None for function in functions))
 
 
 def _is_json(column_type: Any) -> bool:
@@ -110,6 +125,8 @@ def _json_text_memo() -> Callable[[Any], str]:
     seen: dict[int, tuple[Any, str]] = {}
 
     def convert(value: Any) -> str:
+        if not value and isinstance(value, (dict, list)):  # most orders' discount codes and attributes
+            return "{}" if isinstance(value, dict) else "[]"
         remembered = seen.get(id(value))
         if remembered is None:
             remembered = seen[id(value)] = (value, _json_text(value))
