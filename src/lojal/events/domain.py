@@ -22,7 +22,7 @@ from lojal.worker import enqueue
 DISPATCH_TASK = "events.dispatch"
 
 
-@dataclass
+@dataclass(slots=True)
 class NewDomainEvent:
     type: str
     subject_type: str

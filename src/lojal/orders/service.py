@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,13 +22,18 @@ from lojal.events.domain import NewDomainEvent, record_domain_events
 from lojal.models import Shop
 from lojal.orders import repository
 from lojal.orders.rules import PAID_STATUSES, status_events
-from lojal.orders.schemas import OrderIn, OrderLineIn, check_consistency
+from lojal.orders.schemas import OrderIn, OrderLineIn, OrderStatus, check_consistency
 
 ORDER_FIELDS = ("order_number", "email", "placed_at", "currency", "status", "subtotal",
                 "discount_total", "shipping_total", "tax_total", "taxes_included", "total",
                 "discount_codes", "attributes")
 LINE_FIELDS = ("product_external_id", "variant_external_id", "sku", "name", "quantity",
                "unit_price", "discount", "total")
+
+
+NEW_ORDER_EVENTS = {status: tuple(status_events(None, status, was_paid=False))
+                    for status in get_args(OrderStatus)}
+"""The events a new order records, by its status."""
 
 
 @dataclass
@@ -140,8 +145,8 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
     for external_id, order, customer_id in new_items:
         result = results_by_id[external_id]
         payload = _event_payload(result.order_id, external_id, order)
-        for event_type in status_events(None, order.status, was_paid=False):
-            events.append(NewDomainEvent(event_type, "order", result.order_id, customer_id, now, payload))
+        events.extend([NewDomainEvent(event_type, "order", result.order_id, customer_id, now, payload)
+                       for event_type in NEW_ORDER_EVENTS[order.status]])
         if order.status != "cancelled" and customer_id not in touched and external_id not in counted:
             count, spent, first, last = added.get(customer_id, (0, 0, order.placed_at, order.placed_at))
             added[customer_id] = (count + 1, spent + order.total, min(first, order.placed_at),
