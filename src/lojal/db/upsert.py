@@ -218,7 +218,7 @@ def sqlite_insert_many(raw: Any, head: str, width: int, rows: list[Any]) -> None
     cursor = raw.cursor()
     try:
         for size, chunks in sqlite_chunks(rows, width):
-            statement = f"{head} VALUES {', '.join([_placeholders(width)] * size)}"
+            statement = f"{head} VALUES {', '.join([row_placeholders(width)] * size)}"
             flat = [[value for row in chunk for value in row] for chunk in chunks]
             if len(flat) == 1:
                 cursor.execute(statement, flat[0])
@@ -245,5 +245,6 @@ def sqlite_chunks(rows: list[Any], width: int) -> Iterator[tuple[int, list[list[
 
 
 @lru_cache(maxsize=64)
-def _placeholders(width: int) -> str:
+def row_placeholders(width: int) -> str:
+    """``(?, ?, ...)`` for one row of ``width`` values (SQLite)."""
     return "(" + ", ".join("?" * width) + ")"

@@ -48,8 +48,8 @@ CHUNK = 1024 * 1024
 MIN_BYTES = 4 * 1024 * 1024
 """Files from this size are read in a second process (on a machine with more than one core);
 below it, starting the process (about 0.2 s) costs more than it saves."""
-AHEAD = 32
-"""Pieces of ``CHUNK`` bytes the child may be ahead of the importer (about 35,000 orders of a
+AHEAD = 16
+"""Pieces of ``CHUNK`` bytes the child may be ahead of the importer (about 17,000 orders of a
 Shopify export: the child goes on while the importer writes a batch)."""
 
 
