@@ -119,6 +119,10 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+json_text = _json_text
+"""A JSON column's value as the raw batch insert sends it (on both databases)."""
+
+
 def _json_text_memo() -> Callable[[Any], str]:
     """``_json_text`` remembering its answers by object for one batch (the object is kept, so its
     id cannot be reused while remembered)."""

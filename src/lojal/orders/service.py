@@ -18,7 +18,7 @@ from lojal.customers.schemas import CustomerRef
 from lojal.db.ids import allocate_ids
 from lojal.db.upsert import raw_converter
 from lojal.errors import Conflict, ValidationFailed
-from lojal.events.domain import NewDomainEvent, record_domain_events
+from lojal.events.domain import NewDomainEvent, RawEvents, record_domain_events
 from lojal.models import Shop
 from lojal.orders import repository
 from lojal.orders.rules import PAID_STATUSES, status_events
@@ -142,18 +142,19 @@ def _ingest_unique(session: Session, shop: Shop, items: list[tuple[str, OrderIn]
                 results_by_id[external_id] = _update_existing(
                     session, shop, row, stored_lines[row.id], order, customer_id, catalogue, now, events)
     added: dict[int, tuple[int, int, datetime, datetime]] = {}
+    new_events: list[tuple[Any, ...]] = []  # after ``events``, as the ids go
+    raw_events = RawEvents(session.get_bind().dialect.name, now)
     for external_id, order, customer_id in new_items:
         result = results_by_id[external_id]
-        payload = _event_payload(result.order_id, external_id, order)
-        events.extend([NewDomainEvent(event_type, "order", result.order_id, customer_id, now, payload)
-                       for event_type in NEW_ORDER_EVENTS[order.status]])
+        new_events.extend(raw_events.rows(NEW_ORDER_EVENTS[order.status], "order", result.order_id, customer_id,
+                                          _event_payload(result.order_id, external_id, order)))
         if order.status != "cancelled" and customer_id not in touched and external_id not in counted:
             count, spent, first, last = added.get(customer_id, (0, 0, order.placed_at, order.placed_at))
             added[customer_id] = (count + 1, spent + order.total, min(first, order.placed_at),
                                   max(last, order.placed_at))
     customer_repository.refresh_aggregates(session, shop.id, sorted(touched), now)
     customer_repository.add_new_orders(session, shop.id, added, now)
-    record_domain_events(session, shop.id, events)
+    record_domain_events(session, shop.id, events, new_events)
     return [results_by_id[external_id] for external_id, _ in items]
 
 
