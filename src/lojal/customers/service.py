@@ -261,6 +261,8 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
     restating its customer's name writes nothing and leaves ``updated_at`` as it was)."""
     wanted: dict[tuple[str, str], dict[str, Any]] = {}
     for key, reference in unique.items():
+        if reference.model_fields_set <= NAMES_ONLY[key[0]]:  # names its customer, sets nothing
+            continue
         if found[key].id not in created:
             values = field_values(reference, now)
             values.pop("created_at", None)
@@ -284,6 +286,11 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
             if target.id in stored:  # a later reference to the same customer compares with this
                 stored[target.id] = stored[target.id] | values
     repository.update_many(session, shop_id, writes)
+
+
+NAMES_ONLY = {"external_id": frozenset({"external_id"}), "email": frozenset({"email"})}
+"""By the kind of key a reference is found by: fields that only name the customer (the e-mail
+of a reference found by it is never written back)."""
 
 
 def _changes(values: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:

@@ -265,7 +265,8 @@ class BulkIngestor:
         for record in records:
             by_kind[record.kind].append(record.data)
         # New customers' rows start with their new orders in the aggregates (no UPDATE after them).
-        totals = _new_customers_totals(by_kind["customer"], by_kind["order"])
+        named = [_counted_for(order) for order in by_kind["order"]] if by_kind["customer"] else []
+        totals = _new_customers_totals(by_kind["customer"], by_kind["order"], named)
         known: dict[tuple[str, str], int] = {}
         counted: frozenset[str] = frozenset()
         events: list[NewDomainEvent] = []  # new customers' events, recorded with their orders' events
@@ -281,8 +282,8 @@ class BulkIngestor:
                 new_ids = set(resolved.created)
                 created = {external_id for external_id, customer_id in zip(latest, resolved.ids, strict=True)
                            if customer_id in new_ids}
-                counted = frozenset(order.external_id for order in by_kind["order"]
-                                    if _counted_for(order) in created)
+                counted = frozenset(order.external_id for order, external_id in zip(by_kind["order"], named, strict=True)
+                                    if external_id in created)
         if by_kind["order"]:
             results = ingest_orders(self.session, self.shop, [(item.external_id, item) for item in by_kind["order"]],
                                     now, checked=True, known_customers=known, probably_new=self._orders_new,
@@ -307,20 +308,22 @@ def _counted_for(order: BulkOrderIn) -> str | None:
     return reference.external_id
 
 
-def _new_customers_totals(customers: list[CustomerRef], orders: list[BulkOrderIn],
+def _new_customers_totals(customers: list[CustomerRef], orders: list[BulkOrderIn], named: list[str | None],
                           ) -> dict[tuple[str, str], tuple[int, int, datetime, datetime]] | None:
-    """Per customer line, the aggregates of the batch's orders that name it (``_counted_for``),
+    """Per customer line, the aggregates of the batch's orders that name it (``named``: each
+    order's ``_counted_for``),
     as if every order were new (one that is not gets its customer recounted: see
     ``ingest_orders(counted=)``). None when an order appears twice (the second one updates the
     first) or no order names a customer line."""
+    if not customers:
+        return None
     lines = {customer.external_id for customer in customers}
     totals: dict[tuple[str, str], tuple[int, int, datetime, datetime]] = {}
     seen: set[str] = set()
-    for order in orders:
+    for order, external_id in zip(orders, named, strict=True):
         if order.external_id in seen:
             return None
         seen.add(order.external_id)
-        external_id = _counted_for(order)
         if external_id is None or external_id not in lines:
             continue
         key = ("external_id", external_id)
