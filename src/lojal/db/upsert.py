@@ -88,7 +88,7 @@ def raw_converter(dialect: str, table: Table, columns: tuple[str, ...]) -> Calla
     functions = [None if convert is None else memos.get(convert, convert) for convert in converters]
     namespace: dict[str, Any] = {f"convert_{position}": function for position, function in enumerate(functions)
                                  if function is not None}
-    exec(_converter_source(functions), namespace)  # noqa: S102 - our own text, from column positions only
+    exec(_converter_source(tuple(function is not None for function in functions)), namespace)  # noqa: S102
     return namespace["convert"]
 
 
@@ -97,18 +97,14 @@ def _unchanged(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=256)
-def _converter_source_for(shape: tuple[bool, ...]) -> str:
+def _converter_source(shape: tuple[bool, ...]) -> str:
+    """``def convert(row)`` unpacking the row and converting the values at the positions ``shape``
+    marks with ``convert_<position>`` (our own text: it holds only positions), None staying None."""
     names = [f"value_{position}" for position in range(len(shape))]
     values = [f"None if {name} is None else convert_{position}({name})" if converts else name
               for position, (name, converts) in enumerate(zip(names, shape, strict=True))]
     return (f"def convert(row):\n    ({', '.join(names)},) = row\n"
             f"    return ({', '.join(values)},)\n")
-
-
-def _converter_source(functions: list[Any]) -> str:
-    """``def convert(row)`` unpacking the row and converting the values at the positions with a
-    function (``convert_<position>``), None staying None."""
-    return _converter_source_for(tuple(function is not None for function in functions))
 
 
 def _is_json(column_type: Any) -> bool:

@@ -45,7 +45,7 @@ def record_domain_events(session: Session, shop_id: int, events: list[NewDomainE
     ids = allocate_ids(session, "domain_events", len(events) + len(raw or ()))
     table = DomainEvent.__table__
     rows = [(shop_id, event_id, event.type, event.subject_type, event.subject_id, event.customer_id, event.payload,
-             event.occurred_at) for event_id, event in zip(ids, events)]
+             event.occurred_at) for event_id, event in zip(ids[:len(events)], events, strict=True)]
     if raw:
         convert = raw_converter(session.get_bind().dialect.name, table, EVENT_COLUMNS)
         rows = [convert(row) for row in rows]
