@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -129,7 +130,7 @@ def update_many(session: Session, shop_id: int, changes: dict[int, dict[str, Any
                 cursor.executemany(
                     f"UPDATE customers SET {assignments} FROM (VALUES {', '.join([row_placeholders(width)] * size)}) AS d "
                     f"WHERE customers.shop_id = ? AND customers.id = d.column1",
-                    [[*(value for row in chunk for value in row), shop_id] for chunk in chunks])
+                    [[*chain.from_iterable(chunk), shop_id] for chunk in chunks])
     finally:
         cursor.close()
 
@@ -206,7 +207,7 @@ def add_new_orders(session: Session, shop_id: int, totals: dict[int, tuple[int, 
                       for customer_id, (count, spent, first, last) in ordered]
             for size, chunks in sqlite_chunks(values, 5):
                 cursor.executemany(_ADD_NEW_ORDERS_SQLITE.format(values=", ".join(["(?, ?, ?, ?, ?)"] * size)),
-                                   [[now_text, *(value for row in chunk for value in row), shop_id] for chunk in chunks])
+                                   [[now_text, *chain.from_iterable(chunk), shop_id] for chunk in chunks])
     finally:
         cursor.close()
 

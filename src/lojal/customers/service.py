@@ -96,8 +96,8 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
     for key, reference in zip(keys, references, strict=True):
         unique.setdefault(key, reference)
     already = {key: _Found(known[key], key[1], None, False) for key, reference in unique.items()
-               if known and key in known and key[0] == "external_id"
-               and reference.model_fields_set <= {"external_id"}}
+               if key in known and key[0] == "external_id"
+               and reference.model_fields_set <= NAMES_ONLY["external_id"]} if known else {}
     found = _find(session, shop.id, [reference for key, reference in unique.items() if key not in already])
     found.update(already)
     erased = _buried(session, shop, [key for key in unique if key not in found])
@@ -116,7 +116,8 @@ def resolve(session: Session, shop: Shop, references: list[CustomerRef], now: da
             found[key] = _Found(guest.id, key[1], guest.email, False)
         else:
             to_create.append((key, reference))
-    attempted, stored_all = _create(session, shop.id, to_create, now, first_seen(keys, occurred_at), totals)
+    attempted, stored_all = _create(session, shop.id, to_create, now,
+                                    first_seen(keys, occurred_at) if to_create else {}, totals)
     created: list[int] = []
     if to_create:
         if stored_all:  # every new row is in: their keys are known without reading them back

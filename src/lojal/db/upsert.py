@@ -6,6 +6,7 @@ benchmark."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import chain
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -219,7 +220,7 @@ def sqlite_insert_many(raw: Any, head: str, width: int, rows: list[Any]) -> None
     try:
         for size, chunks in sqlite_chunks(rows, width):
             statement = f"{head} VALUES {', '.join([row_placeholders(width)] * size)}"
-            flat = [[value for row in chunk for value in row] for chunk in chunks]
+            flat = [list(chain.from_iterable(chunk)) for chunk in chunks]
             if len(flat) == 1:
                 cursor.execute(statement, flat[0])
             else:

@@ -165,11 +165,16 @@ class _Catalogue:
 
     @classmethod
     def load(cls, session: Session, shop_id: int, orders: list[OrderIn]) -> _Catalogue:
-        all_lines = [line for order in orders for line in order.lines]
-        return cls(
-            products=repository.product_ids(session, shop_id, (line.product_external_id for line in all_lines if line.product_external_id)),
-            variants=repository.variant_ids(session, shop_id, (line.variant_external_id for line in all_lines if line.variant_external_id)),
-        )
+        products: set[str | None] = set()
+        variants: set[str | None] = set()
+        for order in orders:
+            for line in order.lines:
+                products.add(line.product_external_id)
+                variants.add(line.variant_external_id)
+        products.discard(None)
+        variants.discard(None)
+        return cls(products=repository.product_ids(session, shop_id, products),  # type: ignore[arg-type]
+                   variants=repository.variant_ids(session, shop_id, variants))  # type: ignore[arg-type]
 
     def ids_for(self, line: OrderLineIn) -> tuple[int | None, int | None]:
         if self.variants and line.variant_external_id is not None:
