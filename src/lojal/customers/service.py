@@ -295,9 +295,22 @@ of a reference found by it is never written back)."""
 
 
 def _changes(values: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """What differs from the stored fields. A consent restated as it stands (granted or refused
+    as stored, from the same source) keeps its time unless the restatement is dated earlier: the
+    time says since when the consent stands, as Shopify's ``consent_updated_at`` changes only with
+    the consent, not each time it is repeated (every order of a Shopify export or webhook restates
+    its customer's consent, dated at the order; a customers file without times is dated at the
+    import, and its customers' orders then show the consent earlier)."""
     if stored is None:
         return values
-    return {name: value for name, value in values.items() if value != stored[name]}
+    changes = {name: value for name, value in values.items() if value != stored[name]}
+    for channel in ("email", "sms"):
+        at = f"{channel}_consent_at"
+        if (at in changes and f"{channel}_consent" in values and f"{channel}_consent" not in changes
+                and f"{channel}_consent_source" not in changes and stored[at] is not None
+                and changes[at] is not None and changes[at] > stored[at]):
+            del changes[at]
+    return changes
 
 
 def upsert(session: Session, shop: Shop, external_id: str, data: CustomerFields, now: datetime) -> tuple[Customer, bool]:
