@@ -41,3 +41,30 @@ def test_paid_order_reaches_its_reaction_once(client: TestClient, shop: ShopWith
     assert sorted(db.scalars(select(Job.task).where(Job.task == "events.dispatch"))) == ["events.dispatch"]
     handled = [job.payload["reaction"] for job in db.scalars(select(Job).where(Job.task == "events.handle"))]
     assert handled.count("test.paid_orders") == 1
+
+
+def test_dispatch_jobs_name_their_events_as_runs_of_ids_and_old_jobs_still_run(
+        client: TestClient, shop: ShopWithKeys, db: Session, session_factory: sessionmaker[Session],
+        seen: list[tuple[str, int]]) -> None:
+    from lojal.events.domain import DISPATCH_TASK, id_runs, ids_of
+    from lojal.worker import enqueue
+
+    assert id_runs([7, 3, 4, 5, 9, 10]) == [[3, 5], [7, 7], [9, 10]] and id_runs([]) == []
+    assert ids_of({"event_id_runs": [[3, 5], [7, 7]]}) == [3, 4, 5, 7]
+    first = client.put("/api/v1/orders/o-1", json=order_payload(status="paid"), headers=auth(shop.ingest_key)).json()
+    job = db.scalars(select(Job).where(Job.task == DISPATCH_TASK)).one()
+    stored = list(db.scalars(select(DomainEvent.id).where(DomainEvent.shop_id == shop.shop.id).order_by(DomainEvent.id)))
+    assert job.payload == {"event_id_runs": id_runs(stored)} and ids_of(job.payload) == stored
+    runner = Worker(session_factory, name="test")
+    while runner.run_once():
+        pass
+    assert seen == [("order.paid", first["id"])]
+    # a dispatch job queued by an earlier version lists its ids one by one
+    second = client.put("/api/v1/orders/o-2", json=order_payload(status="paid"), headers=auth(shop.ingest_key)).json()
+    paid = db.scalar(select(DomainEvent.id).where(DomainEvent.type == "order.paid", DomainEvent.subject_id == second["id"]))
+    db.execute(Job.__table__.delete().where(Job.status == "queued"))
+    enqueue(db, DISPATCH_TASK, {"event_ids": [paid]}, shop_id=shop.shop.id)
+    db.commit()
+    while runner.run_once():
+        pass
+    assert seen == [("order.paid", first["id"]), ("order.paid", second["id"])]

@@ -177,7 +177,7 @@ def test_sqlite_many_rows_per_statement_store_every_row_once_in_order(count: int
 
 def test_customer_lines_record_their_created_events_with_the_orders_in_one_dispatch_job(
         db: Session, shop: ShopWithKeys) -> None:
-    from lojal.events.domain import DISPATCH_TASK
+    from lojal.events.domain import DISPATCH_TASK, ids_of
     from lojal.models import Job
 
     lines = [{"type": "customer", "external_id": "c-1"}, order("o-1", "c-1"),
@@ -193,4 +193,4 @@ def test_customer_lines_record_their_created_events_with_the_orders_in_one_dispa
         ("customer.created", customer_ids["c-3"]), ("order.placed", order_id), ("order.paid", order_id),
         ("customer.created", customer_ids["c-4"])]
     jobs = db.scalars(select(Job).where(Job.shop_id == shop.shop.id, Job.task == DISPATCH_TASK).order_by(Job.id)).all()
-    assert [job.payload["event_ids"] for job in jobs] == [[row.id for row in stored[:5]], [stored[5].id]]
+    assert [ids_of(job.payload) for job in jobs] == [[row.id for row in stored[:5]], [stored[5].id]]

@@ -51,8 +51,29 @@ def record_domain_events(session: Session, shop_id: int, events: list[NewDomainE
         rows = [convert(row) for row in rows]
         rows.extend([(shop_id, event_id, *tail) for event_id, tail in zip(ids[len(events):], raw, strict=True)])
     insert_tuples(session, table, EVENT_COLUMNS, rows, converted=bool(raw))
-    enqueue(session, DISPATCH_TASK, {"event_ids": ids}, shop_id=shop_id)
+    enqueue(session, DISPATCH_TASK, {"event_id_runs": id_runs(ids)}, shop_id=shop_id)
     return ids
+
+
+def id_runs(ids: list[int]) -> list[list[int]]:
+    """Sorted ids as runs of consecutive ids, ``[[first, last], ...]``: a bulk batch's 13,000
+    event ids are one run (allocated as a block), and the job that listed them all was 90 kB of
+    JSON for the database to parse and compress (3 % of its work on the bulk path)."""
+    runs: list[list[int]] = []
+    for event_id in sorted(ids):
+        if runs and runs[-1][1] + 1 == event_id:
+            runs[-1][1] = event_id
+        else:
+            runs.append([event_id, event_id])
+    return runs
+
+
+def ids_of(payload: dict[str, Any]) -> list[int]:
+    """The event ids of a dispatch job (``event_id_runs``, or ``event_ids`` as jobs queued by
+    earlier versions list them)."""
+    if "event_id_runs" in payload:
+        return [event_id for first, last in payload["event_id_runs"] for event_id in range(first, last + 1)]
+    return list(payload["event_ids"])
 
 
 class RawEvents:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lojal.events import repository
+from lojal.events.domain import ids_of
 from lojal.events.reactions import REACTIONS, reactions_to
 from lojal.worker import JobContext, enqueue, task
 
@@ -15,7 +16,7 @@ HANDLE_TASK = "events.handle"
 def dispatch(context: JobContext, payload: dict[str, Any]) -> None:
     """One job per reaction with the events it wants (deduplicated per dispatch job)."""
     assert context.shop_id is not None
-    events = repository.domain_events(context.session, context.shop_id, payload["event_ids"])
+    events = repository.domain_events(context.session, context.shop_id, ids_of(payload))
     wanted: dict[str, list[int]] = {}
     for event in events:
         for registered in reactions_to(event.type):
