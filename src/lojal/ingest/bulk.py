@@ -311,10 +311,9 @@ def _counted_for(order: BulkOrderIn) -> str | None:
 def _new_customers_totals(customers: list[CustomerRef], orders: list[BulkOrderIn], named: list[str | None],
                           ) -> dict[tuple[str, str], tuple[int, int, datetime, datetime]] | None:
     """Per customer line, the aggregates of the batch's orders that name it (``named``: each
-    order's ``_counted_for``),
-    as if every order were new (one that is not gets its customer recounted: see
-    ``ingest_orders(counted=)``). None when an order appears twice (the second one updates the
-    first) or no order names a customer line."""
+    order's ``_counted_for``), as if every order were new (one that is not gets its customer
+    recounted: see ``ingest_orders(counted=)``). None when an order appears twice (the second one
+    updates the first) or no order names a customer line."""
     if not customers:
         return None
     lines = {customer.external_id for customer in customers}
