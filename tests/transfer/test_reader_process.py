@@ -111,3 +111,22 @@ def test_only_large_files_are_worth_a_process() -> None:
     large.seek(1)
     assert not reader.worth_a_process(large) and large.tell() == 1
     assert not reader.worth_a_process(io.BytesIO(b"Name,Email\n"))
+
+
+def test_a_reader_process_that_fails_is_an_error_with_its_reason() -> None:
+    from zoneinfo import ZoneInfo
+
+    from lojal.transfer.csv_source import Dialect
+    from lojal.transfer.formats.base import Context
+
+    def read(format_name: str, zone: Any) -> None:
+        with (DATA / "shopify_orders.csv").open("rb") as source:
+            list(reader.read_in_process(source, "orders", format_name, Dialect("utf-8-sig", ",", False),
+                                        Context("NOK", zone, False), "x", lambda rows: None, None))
+
+    with pytest.raises(RuntimeError) as raised:  # fails while reading: reported by the child
+        read("no-such-format", ZoneInfo("Europe/Oslo"))
+    assert "reader process failed" in str(raised.value) and "KeyError: 'no-such-format'" in str(raised.value)
+    with pytest.raises(RuntimeError) as raised:  # fails before reading: its exit status and error output
+        read("shopify", "No/Such_Zone")
+    assert "ended with 1" in str(raised.value) and "No/Such_Zone" in str(raised.value)

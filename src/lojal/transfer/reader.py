@@ -24,6 +24,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -83,8 +84,9 @@ def read_in_process(source: BinaryIO, what: str, format_name: str, dialect: Dial
     environment = dict(os.environ)
     source_root = str(Path(__file__).resolve().parents[2])  # lojal importable whatever the working directory
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, (source_root, environment.get("PYTHONPATH"))))
+    errors = tempfile.TemporaryFile()  # not a pipe: a child writing much there must not wait for us
     child = subprocess.Popen([sys.executable, "-m", "lojal.transfer.reader"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, bufsize=CHUNK)
+                             stdout=subprocess.PIPE, stderr=errors, env=environment, bufsize=CHUNK)
     assert child.stdin is not None and child.stdout is not None
     feeder = threading.Thread(target=_feed, args=(child.stdin, orjson.dumps(job) + b"\n", source),
                               name="lojal-import-feed", daemon=True)
@@ -123,11 +125,11 @@ def read_in_process(source: BinaryIO, what: str, format_name: str, dialect: Dial
                     pass
         drainer.join()
         child.stdout.close()
-        stderr = child.stderr.read() if child.stderr is not None else b""
-        if child.stderr is not None:
-            child.stderr.close()
         code = child.wait()
         feeder.join()
+        errors.seek(0)
+        stderr = errors.read()[-4000:]
+        errors.close()
     if code != 0:
         raise RuntimeError(f"the CSV reader process ended with {code}: {stderr.decode(errors='replace')[-2000:]}")
 
