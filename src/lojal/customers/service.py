@@ -20,6 +20,10 @@ from lojal.models import Customer, Shop
 PLAIN_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "birth_date", "country",
                 "company_name", "customer_group", "interests", "attributes")
 
+NAMES_ONLY = {"external_id": frozenset({"external_id"}), "email": frozenset({"email"})}
+"""By the kind of key a reference is found by: fields that only name the customer (the e-mail
+of a reference found by it is never written back)."""
+
 
 def field_values(data: CustomerFields, now: datetime) -> dict[str, Any]:
     """The columns a payload sets: only the fields it names (left-out fields keep their value)."""
@@ -287,11 +291,6 @@ def _apply_updates(session: Session, shop_id: int, unique: dict[tuple[str, str],
             if target.id in stored:  # a later reference to the same customer compares with this
                 stored[target.id] = stored[target.id] | values
     repository.update_many(session, shop_id, writes)
-
-
-NAMES_ONLY = {"external_id": frozenset({"external_id"}), "email": frozenset({"email"})}
-"""By the kind of key a reference is found by: fields that only name the customer (the e-mail
-of a reference found by it is never written back)."""
 
 
 def _changes(values: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
