@@ -3,6 +3,7 @@ refuses and what it reports must be exactly what one process gives."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lojal.errors import ValidationFailed
+from lojal.kit.collection import BULK_THRESHOLD
 from lojal.transfer import reader
 from lojal.transfer.imports import ImportOptions, ImportReport, import_file
 from tests.fixtures.api import ShopWithKeys
@@ -83,6 +85,8 @@ def test_a_file_that_cannot_be_read_on_fails_as_in_one_process(db: Session, shop
         with pytest.raises(ValidationFailed) as raised:
             _import(db, owner, broken, "shopify", process=process)
         messages.append((raised.value.field, raised.value.message))
+        # the failed import's ingestor is closed at once (not when collected): thresholds are back
+        assert gc.get_threshold() != BULK_THRESHOLD
     assert messages[0] == messages[1]
     assert messages[1][0] == "encoding" and "is not utf-8 after line" in messages[1][1]
     with pytest.raises(ValidationFailed, match="lacks the column"):

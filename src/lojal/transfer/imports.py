@@ -10,7 +10,8 @@ transaction back. With ``skip_bad_rows`` the good rows are stored, batch by batc
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -135,25 +136,32 @@ def import_file(session: Session, shop: Shop, what: str, format_name: str, sourc
         items = read_in_process(source, what, format_name, dialect, context, name, counter.seen, on_bytes)
     else:
         items = records(counter.count(read_rows(source, dialect, on_bytes)), file_format, context, name)
-    for item in items:
-        if isinstance(item, Mapped):
-            if not ingestor.discarding or check_only:
-                ingestor.feed_json(item.line, item.kind, item.external_id, item.raw)
+    try:
+        for item in items:
+            if isinstance(item, Mapped):
+                if not ingestor.discarding or check_only:
+                    ingestor.feed_json(item.line, item.kind, item.external_id, item.raw)
+                else:
+                    ingestor.pass_over()
+            elif isinstance(item, Refused):
+                ingestor.refuse(LineError(item.line, item.kind, item.external_id, item.field, item.message))
+            elif customers is not None and not ingestor.discarding:
+                customers.add(item, ingestor)
+            elif not ingestor.discarding or check_only:
+                ingestor.feed_record(item.line, item.data)
             else:
                 ingestor.pass_over()
-        elif isinstance(item, Refused):
-            ingestor.refuse(LineError(item.line, item.kind, item.external_id, item.field, item.message))
-        elif customers is not None and not ingestor.discarding:
-            customers.add(item, ingestor)
-        elif not ingestor.discarding or check_only:
-            ingestor.feed_record(item.line, item.data)
-        else:
-            ingestor.pass_over()
-        if ingestor.report.failed and not options.skip_bad_rows:
-            ingestor.discarding = True
-    if customers is not None and not ingestor.discarding:
-        customers.flush(ingestor)
-    report = ingestor.finish()
+            if ingestor.report.failed and not options.skip_bad_rows:
+                ingestor.discarding = True
+        if customers is not None and not ingestor.discarding:
+            customers.flush(ingestor)
+        report = ingestor.finish()
+    except BaseException:  # a file that cannot be read on, or the caller gone: stop the reader and the writer
+        if isinstance(items, Generator):
+            items.close()
+        with suppress(Exception):  # the error to report is the one that stopped the import
+            ingestor.close()
+        raise
     counter.done()
     imported = (options.skip_bad_rows and not check_only) or report.failed == 0
     unchanged = customers.unchanged if customers is not None else 0
